@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Run every test: the notebooks (nbdev_test), the notebooks-are-the-source check (nbdev_export and
+# nbdev_clean must change nothing), and pytest for what notebooks cannot show (tables of contents,
+# the wheel in a fresh venv, the built site in headless Chromium).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. tools/setup_env.sh
+if ! command -v chromium >/dev/null 2>&1 && ! [ -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium for the site tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+export TRANSFORMER_NBDEV_DATA_MIRROR=${TRANSFORMER_NBDEV_DATA_MIRROR:-$(cd .. && pwd)/shared/data}
+[ -d "$TRANSFORMER_NBDEV_DATA_MIRROR" ] || unset TRANSFORMER_NBDEV_DATA_MIRROR
+
+echo "== nbdev_export and nbdev_clean must leave the tree unchanged"
+snapshot() { git ls-files -z -m -o --exclude-standard | xargs -0 -r sha256sum 2>/dev/null; git status --porcelain; }
+before=$(snapshot)
+nbdev_export
+nbdev_clean
+python tools/make_readme.py
+after=$(snapshot)
+if [ "$before" != "$after" ]; then
+  echo "FAIL: nbdev_export / nbdev_clean / README generation changed files:"
+  diff <(echo "$before") <(echo "$after") || true
+  exit 1
+fi
+
+echo "== nbdev_test (every notebook)"
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} nbdev_test --n_workers ${N_WORKERS:-2} --timing
+
+echo "== pytest (tables of contents, wheel, site in headless Chromium)"
+bash tools/fetch_mathjax.sh
+python -m pytest -q tests
