@@ -1,5 +1,5 @@
-"The book's two tables of contents (jupyter-book's book/_toc.yml, Quarto's _quarto.yml) agree with each other
-and with the notebooks on disk."
+"""The book's two tables of contents (jupyter-book's book/_toc.yml, Quarto's _quarto.yml) agree with each other
+and with the notebooks on disk."""
 import yaml
 from pathlib import Path
 

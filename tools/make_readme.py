@@ -12,7 +12,10 @@ def _src(cell): return ''.join(cell['source']) if isinstance(cell['source'], lis
 def _outputs(cell):
     out = []
     for o in cell.get('outputs', []):
-        if o.get('output_type') == 'stream': out.append(''.join(o['text']))
+        if o.get('output_type') == 'stream':
+            text = ''.join(o['text'])
+            if out and isinstance(out[-1], str) and out[-1].endswith('\n'): out[-1] += text  # one block per cell
+            else: out.append(text)
         elif 'data' in o and 'text/markdown' in o['data']: out.append(('MD', ''.join(o['data']['text/markdown'])))
         elif 'data' in o and 'text/plain' in o['data']: out.append(''.join(o['data']['text/plain']))
     return out
