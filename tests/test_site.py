@@ -22,8 +22,9 @@ def _chromium():
 
 @pytest.fixture(scope="module")
 def server(built_site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_site))
-    handler.log_message = lambda *a, **k: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args): pass
+    handler = functools.partial(Quiet, directory=str(built_site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -55,9 +56,13 @@ def test_every_chapter_page(root, server, browser):
     for ch in [index] + chapters:
         page, resp, errors, offsite = _visit(browser, f"{server}/{ch}.html")
         if resp is None or resp.status != 200: problems.append(f"{ch}: HTTP {resp and resp.status}"); continue
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
-        page.evaluate("() => MathJax.startup.promise")
-        n_math = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+        # Sphinx loads MathJax (our local copy) only on pages that contain math
+        has_mathjax = page.evaluate("() => !!document.querySelector('script[src*=\"mathjax/tex-chtml.js\"]')")
+        n_math = 0
+        if has_mathjax:
+            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+            page.evaluate("() => MathJax.startup.promise")
+            n_math = page.evaluate("() => document.querySelectorAll('mjx-container').length")
         if ch in top and n_math < 1: problems.append(f"{ch}: no equation typeset by MathJax")
         broken = page.evaluate("""() => Array.from(document.images)
               .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)""")
