@@ -1,4 +1,8 @@
-"""Sphinx extension: make nbdev's `show_doc` outputs render in jupyter-book, and keep pages free of console errors.
+"""Sphinx extension: render nbdev notebooks in jupyter-book the way nbdev's own docs show them, and keep pages free
+of console errors.
+
+nbdev directives are for nbdev, not for readers: cells marked `#| hide` and the `#| default_exp` cell are left out
+of the page, and the `#| ...` lines are removed from the code that is shown (as nbdev does with Quarto).
 
 `show_doc` stores Markdown written for Quarto: a horizontal rule (`---`) above each entry and Pandoc link
 attributes such as `{target="_blank" style="..."}`. docutils only allows horizontal rules at the top level of a
@@ -8,6 +12,7 @@ Pandoc attributes from Markdown outputs; the stored notebooks are not changed.
 import json, re
 
 _ATTRS = re.compile(r'\)\{[^}]*\}')
+_DIRECTIVE = re.compile(r'^#\s*\|')
 
 def _clean(text: str) -> str:
     lines = [l for l in text.split('\n') if l.strip() not in ('---', '***', '___')]
@@ -18,6 +23,17 @@ def _source_read(app, docname, source):
     try: nb = json.loads(source[0])
     except ValueError: return
     changed = False
+    cells = []
+    for cell in nb.get('cells', []):
+        if cell.get('cell_type') == 'code':
+            src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+            lines = src.split('\n')
+            directives = [l.lstrip('#| ').split()[0] for l in lines if _DIRECTIVE.match(l) and l.lstrip('#| ').split()]
+            if any(d in ('hide', 'default_exp') for d in directives): changed = True; continue
+            if directives:
+                cell['source'] = '\n'.join(l for l in lines if not _DIRECTIVE.match(l)).lstrip('\n'); changed = True
+        cells.append(cell)
+    nb['cells'] = cells
     for cell in nb.get('cells', []):
         for out in cell.get('outputs', []):
             data = out.get('data', {})
