@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #99ded5bd
+# %% ../nbs/index.ipynb #2949d84d
 __version__ = "0.1.0"
 
-# %% ../nbs/index.ipynb #42767e75
+# %% ../nbs/index.ipynb #731b7c0b
 from .embeddings import TokenEmbedding
 from .positional_encoding import PositionalEncoding, LearnedPositionalEncoding, RotaryEmbedding
 from .attention import ScaledDotProductAttention, scaled_dot_product_attention, make_padding_mask, make_causal_mask
@@ -18,3 +18,5 @@ from .normalization import RMSNorm, SublayerConnection
 from .encoder import EncoderLayer, TransformerEncoder
 from .decoder import DecoderLayer, TransformerDecoder
 from .transformer import Transformer
+from .gpt import GPT, GPTConfig
+from .lora import LoRALinear, apply_lora, merge_lora, save_lora, load_lora
