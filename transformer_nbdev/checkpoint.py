@@ -10,16 +10,28 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 import safetensors
 import safetensors.torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'save_model', 'read_metadata', 'load_model']
+__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'save_model', 'read_metadata', 'load_model']
 
 # %% ../nbs/foundations/06c_checkpoint.ipynb #27c74995
 CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    "Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the old file or the new one, never half of one."
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")   # same directory, so os.replace is a rename
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists(): tmp.unlink()
+    return path
 
 def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
     "Write `model`'s weights to a safetensors file with its `config` and class in the metadata; atomic (temp + os.replace)."
@@ -28,16 +40,9 @@ def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, st
         raise ValueError(f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a checkpoint")
     try: config_json = json.dumps(config)
     except TypeError as e: raise ValueError(f"model.config must be JSON-serializable: {e}") from e
-    path = Path(path)
     meta = {"format": "pt", CLASS_KEY: f"{type(model).__module__}:{type(model).__qualname__}", CONFIG_KEY: config_json}
     meta.update(metadata or {})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")   # same directory, so os.replace is a rename
-    try:
-        safetensors.torch.save_model(model, str(tmp), metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
+    return atomic_write(path, lambda tmp: safetensors.torch.save_model(model, str(tmp), metadata=meta))
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     "The metadata of a safetensors file; ValueError if the file is truncated or not safetensors."

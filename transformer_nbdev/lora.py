@@ -16,6 +16,8 @@ import safetensors
 import safetensors.torch
 import torch
 from fastcore.basics import patch
+
+from .checkpoint import atomic_write
 from torch import Tensor, nn
 
 # %% auto #0
@@ -176,14 +178,7 @@ def save_lora(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str
     config = lora_config(model)
     tensors = {k: v.detach().contiguous().cpu() for k, v in lora_state_dict(model).items()}
     meta = {"format": "pt", LORA_CONFIG_KEY: json.dumps(config), **(metadata or {})}
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")     # same folder, so os.replace is a rename
-    try:
-        safetensors.torch.save_file(tensors, str(tmp), metadata=meta)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
+    return atomic_write(path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=meta))
 
 def read_lora_config(path: str | os.PathLike) -> dict:
     "The LoRA settings stored in an adapter file by `save_lora`."
