@@ -10,10 +10,11 @@ import heapq
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from .checkpoint import atomic_write
 from typing import Iterable, Mapping, Sequence
 
 # %% ../nbs/foundations/06f_tokenizer.ipynb #523fe752
@@ -229,15 +230,7 @@ class BPETokenizer:
         state = {"format": "transformer_nbdev.BPETokenizer", "version": 1, "special_tokens": list(self.special_tokens),
                  "byte_fallback": self.byte_fallback, "pattern": self.pattern, "alphabet": self.alphabet,
                  "merges": [list(m) for m in self.merges]}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f: json.dump(state, f, ensure_ascii=False)
-            os.chmod(tmp, 0o644)  # mkstemp creates 0600
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BPETokenizer":
