@@ -4,7 +4,9 @@
 # the wheel in a fresh venv, the built site in headless Chromium).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$(date +%s)
 . tools/setup_env.sh
+mkdir -p _build
 if ! command -v chromium >/dev/null 2>&1 && ! [ -x /usr/bin/chromium ]; then
   echo "== installing Debian's chromium for the site tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
@@ -26,8 +28,13 @@ if [ "$before" != "$after" ]; then
 fi
 
 echo "== nbdev_test (every notebook)"
-OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} nbdev_test --n_workers ${N_WORKERS:-2} --timing
+t0=$(date +%s)
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} nbdev_test --n_workers ${N_WORKERS:-2} --timing 2>&1 | tee _build/nbdev_test.log
+t1=$(date +%s)
 
 echo "== pytest (tables of contents, wheel, site in headless Chromium)"
 bash tools/fetch_mathjax.sh
 python -m pytest -q tests
+t2=$(date +%s)
+# Wall times for the performance appendix (nbs/appendix): what a contributor waits for.
+python tools/record_timings.py test nbdev_test=$((t1 - t0)) pytest=$((t2 - t1)) total=$((t2 - start))

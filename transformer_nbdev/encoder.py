@@ -30,11 +30,11 @@ class EncoderLayer(nn.Module):
         self.attn_weights: Tensor | None = None
 
     def forward(self, x: Tensor, mask: Tensor | None = None, is_causal: bool = False, cache: KVCache | None = None,
-                need_weights: bool = False) -> Tensor:
-        "x: (B, T, d_model); mask: bool, True = may attend, broadcastable to (B, n_heads, T, T_k)."
+                need_weights: bool = False, positions: Tensor | None = None) -> Tensor:
+        "x: (B, T, d_model); mask: bool, True = may attend, broadcastable to (B, n_heads, T, T_k); positions: rope's position ids."
         def self_attention(h: Tensor) -> Tensor:
             out, self.attn_weights = self.self_attn(h, mask=mask, is_causal=is_causal, cache=cache,
-                                                    need_weights=need_weights)
+                                                    need_weights=need_weights, positions=positions)
             return out
         x = self.self_attn_sublayer(x, self_attention)
         return self.ff_sublayer(x, self.feed_forward)

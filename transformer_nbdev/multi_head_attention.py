@@ -114,6 +114,7 @@ def forward(
     is_causal: bool = False,         # add the causal mask (aligned to the last position, so cache-aware)
     cache: Optional[KVCache] = None, # keys/values of earlier positions, updated in place
     need_weights: bool = False,      # return the attention weights (explicit path) instead of None (fast path)
+    positions: Optional[Tensor] = None,  # (T,) or (B, T) position ids for rope; None: consecutive from the cache length
 ) -> tuple[Tensor, Optional[Tensor]]:  # output (B, T_q, d_model), weights (B, n_heads, T_q, T_k) or None
     "Multi-head attention of `query` over `key`/`value`; returns (output, weights or None)."
     if mask is not None and mask.dtype != torch.bool:
@@ -132,7 +133,7 @@ def forward(
             if key is not query or (cache is not None and cache.cross):
                 raise ValueError("rope is for self-attention: call with key=None, value=None and no cross cache")
             start_pos = 0 if cache is None else cache.length                # absolute position of the first query
-            Q, K = self.rope(Q, K, start_pos=start_pos)
+            Q, K = self.rope(Q, K, start_pos=start_pos, positions=positions)
         if cache is not None:
             K, V = cache.update(K, V)                                       # all positions so far
     T_k = K.size(2)

@@ -35,6 +35,15 @@ def _check_positions(T: int, start_pos: int, max_len: int) -> None:
         raise ValueError(f"positions up to start_pos + T = {start_pos} + {T} = {start_pos + T} exceed max_len={max_len}; "
                          f"build the module with a larger max_len")
 
+def _check_position_ids(positions: Tensor, B: int, T: int, max_len: int) -> None:
+    "Raise unless `positions` is an integer (T,) or (B, T) tensor of ids in [0, max_len)."
+    if positions.dtype not in (torch.int32, torch.int64) or positions.shape[-1] != T or positions.dim() not in (1, 2) \
+            or (positions.dim() == 2 and positions.shape[0] not in (1, B)):
+        raise ValueError(f"positions must be an integer tensor of shape (T,) or (batch, T) with T={T}, "
+                         f"got {positions.dtype} {tuple(positions.shape)}")
+    if positions.numel() and (positions.min() < 0 or positions.max() >= max_len):
+        raise ValueError(f"positions must be in [0, max_len={max_len}), got {positions.min().item()}..{positions.max().item()}")
+
 def _check_input(x: Tensor, d_model: int) -> None:
     if x.dim() != 3 or x.shape[-1] != d_model:
         raise ValueError(f"expected x of shape (batch, T, d_model={d_model}), got {tuple(x.shape)}")
@@ -74,13 +83,15 @@ class LearnedPositionalEncoding(nn.Module):
         nn.init.normal_(self.pe.weight, mean=0.0, std=0.02)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x: Tensor, start_pos: int = 0) -> Tensor:
-        "x (B, T, d_model) -> dropout(x + pe(start_pos .. start_pos + T - 1))."
+    def forward(self, x: Tensor, start_pos: int = 0, positions: Tensor | None = None) -> Tensor:
+        "x (B, T, d_model) -> dropout(x + pe(start_pos .. start_pos + T - 1)), or + pe(positions) for explicit (T,) / (B, T) ids."
         _check_input(x, self.d_model)
         T = x.shape[1]
         # Row max_len does not exist, so unlike the sinusoidal table there is nothing to extrapolate to.
-        _check_positions(T, start_pos, self.max_len)
-        positions = torch.arange(start_pos, start_pos + T, device=x.device)
+        if positions is None:
+            _check_positions(T, start_pos, self.max_len)
+            positions = torch.arange(start_pos, start_pos + T, device=x.device)
+        else: _check_position_ids(positions, x.shape[0], T, self.max_len)
         return self.dropout(x + self.pe(positions).to(x.dtype))
 
     def extra_repr(self) -> str: return f"d_model={self.d_model}, max_len={self.max_len}"
@@ -113,16 +124,23 @@ class RotaryEmbedding(nn.Module):
         self.register_buffer("cos_cached", angles.cos(), persistent=False)
         self.register_buffer("sin_cached", angles.sin(), persistent=False)
 
-    def forward(self, q: Tensor, k: Tensor, start_pos: int = 0) -> tuple[Tensor, Tensor]:
-        "Rotate q (B, H_q, T, head_dim) and k (B, H_kv, T, head_dim) at positions start_pos .. start_pos+T-1."
+    def forward(self, q: Tensor, k: Tensor, start_pos: int = 0, positions: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Rotate q (B, H_q, T, head_dim) and k (B, H_kv, T, head_dim) at positions start_pos .. start_pos+T-1,
+        or at explicit `positions` ((T,) or (B, T) ids, e.g. restarting at 0 for each document packed in a row)."""
         T = q.shape[-2]
         if k.shape[-2] != T:
             raise ValueError(f"q and k must cover the same positions: q has T={T}, k has T={k.shape[-2]}")
         if q.shape[-1] != self.head_dim or k.shape[-1] != self.head_dim:
             raise ValueError(f"last dimension of q {tuple(q.shape)} and k {tuple(k.shape)} must be head_dim={self.head_dim}")
-        _check_positions(T, start_pos, self.max_len)
-        cos = self.cos_cached[start_pos:start_pos + T].to(q.dtype)
-        sin = self.sin_cached[start_pos:start_pos + T].to(q.dtype)
+        if positions is None:
+            _check_positions(T, start_pos, self.max_len)
+            cos = self.cos_cached[start_pos:start_pos + T].to(q.dtype)
+            sin = self.sin_cached[start_pos:start_pos + T].to(q.dtype)
+        else:
+            _check_position_ids(positions, q.shape[0], T, self.max_len)
+            cos = self.cos_cached[positions].to(q.dtype)  # (T, d) or (B, T, d)
+            sin = self.sin_cached[positions].to(q.dtype)
+            if positions.dim() == 2: cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
         return apply_rotary_pos_emb(q, cos, sin), apply_rotary_pos_emb(k, cos, sin)
 
     def extra_repr(self) -> str: return f"head_dim={self.head_dim}, max_len={self.max_len}, base={self.base:g}"
