@@ -23,8 +23,8 @@ from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
 from .sampling import generate_tokens
 
 # %% auto #0
-__all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'GPTConfig', 'GPT', 'from_hf_gpt2', 'from_hf_llama', 'CharTokenizer',
-           'RandomBatches', 'causal_lm_loss']
+__all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'GPTConfig', 'GPT', 'document_mask', 'positions_from_doc_ids', 'from_hf_gpt2',
+           'from_hf_llama', 'CharTokenizer', 'RandomBatches', 'causal_lm_loss']
 
 # %% ../nbs/foundations/07_gpt.ipynb #49f5c036
 POSITIONAL_KINDS = ("learned", "rotary")
@@ -141,9 +141,13 @@ class GPT(nn.Module):
 def forward(self: GPT,
             idx: Tensor,                          # (B, T) token ids
             targets: Tensor | None = None,        # (B, T) next-token ids; -100 = not counted
-            caches: list[KVCache] | None = None   # one KVCache per layer: continue after the cached positions
+            caches: list[KVCache] | None = None,  # one KVCache per layer: continue after the cached positions
+            mask: Tensor | None = None,           # bool, True = may attend, broadcastable to (B, n_heads, T, T); AND-ed with the causal mask
+            positions: Tensor | None = None       # (B, T) or (T,) position ids; None: start_pos, start_pos + 1, ...
            ) -> tuple[Tensor, Tensor | None]:
-    "Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted positions."
+    """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted positions.
+    `mask` and `positions` let one row hold several packed documents: each attends only inside itself and its
+    positions restart at 0 (see `document_mask`)."""
     if idx.dim() != 2: raise ValueError(f"idx must have shape (batch, T), got {tuple(idx.shape)}")
     start_pos = 0 if caches is None else caches[0].length
     if start_pos + idx.shape[1] > self.max_seq_len:
@@ -153,10 +157,10 @@ def forward(self: GPT,
     if caches is not None and len(caches) != len(self.layers):
         raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
     x = self.tok_emb(idx)                                   # (B, T, d_model), unscaled
-    if self.pos_emb is not None: x = self.pos_emb(x, start_pos)
+    if self.pos_emb is not None: x = self.pos_emb(x, start_pos, positions=positions)
     x = self.drop(x)
     for i, layer in enumerate(self.layers):
-        x = layer(x, is_causal=True, cache=None if caches is None else caches[i])
+        x = layer(x, mask=mask, is_causal=True, cache=None if caches is None else caches[i], positions=positions)
     logits = self.lm_head(self.norm(x))
     loss = None
     if targets is not None:
@@ -166,6 +170,23 @@ def forward(self: GPT,
         if self.training and self.config.ffn == "moe":
             loss = loss + self.config.moe_aux_weight * sum(layer.feed_forward.aux_loss for layer in self.layers)
     return logits, loss
+
+# %% ../nbs/foundations/07_gpt.ipynb #31ade3a3
+def document_mask(doc_ids: Tensor  # (B, T) integer id of the document each token belongs to
+                 ) -> Tensor:      # (B, 1, T, T) bool, True = may attend
+    "Attention mask for packed rows: a query attends only to keys of the same document (AND it with the causal mask)."
+    if doc_ids.dim() != 2: raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
+    return (doc_ids[:, :, None] == doc_ids[:, None, :])[:, None]
+
+def positions_from_doc_ids(doc_ids: Tensor) -> Tensor:
+    "Position ids restarting at 0 at every document boundary of the (B, T) `doc_ids`."
+    if doc_ids.dim() != 2: raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
+    T = doc_ids.shape[1]
+    idx = torch.arange(T, device=doc_ids.device).expand_as(doc_ids)
+    starts = torch.ones_like(doc_ids, dtype=torch.bool)
+    starts[:, 1:] = doc_ids[:, 1:] != doc_ids[:, :-1]
+    first = torch.where(starts, idx, torch.zeros_like(idx)).cummax(dim=1).values  # index where the current document began
+    return idx - first
 
 # %% ../nbs/foundations/07_gpt.ipynb #445f752f
 @patch
