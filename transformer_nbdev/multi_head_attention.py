@@ -138,23 +138,26 @@ def forward(
             K, V = cache.update(K, V)                                       # all positions so far
     T_k = K.size(2)
 
+    if is_causal and mask is None and T_q == 1: is_causal = False         # one newest query sees every key so far
     attn_mask = mask
     if is_causal:
         causal = make_causal_mask(T_q, T_k, device=query.device)
         attn_mask = causal if mask is None else mask & causal
-    K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)              # (B, h, T_k, d_k)
     dropout_p = self.dropout if self.training else 0.0
 
     if need_weights:                                                        # explicit path: chapter 2
+        K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)          # (B, h, T_k, d_k)
         out, weights = scaled_dot_product_attention(Q, K, V, attn_mask, dropout_p=dropout_p, training=self.training)
     else:                                                                   # fast path: fused kernel
         weights = None
+        gqa = self.n_rep > 1  # SDPA shares each key/value head among n_rep query heads itself, without copying them
         if is_causal and mask is None and T_q == T_k:
             # SDPA's own flag (top-left aligned, the same as ours when T_q == T_k) allows FlashAttention kernels
-            out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, is_causal=True)
+            out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, is_causal=True, enable_gqa=gqa)
         elif attn_mask is None:
-            out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p)
+            out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, enable_gqa=gqa)
         else:
+            K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)      # (B, h, T_k, d_k)
             visible = attn_mask.any(dim=-1, keepdim=True)                   # rows with at least one key
             out = F.scaled_dot_product_attention(Q, K, V, attn_mask=attn_mask | ~visible, dropout_p=dropout_p)
             out = out.masked_fill(~visible, 0.0)                            # fully masked rows: zeros, as chapter 2
