@@ -24,13 +24,14 @@ from torch import Tensor, nn
 
 from .attention import scaled_dot_product_attention
 from .checkpoint import atomic_write
+from .training import cpu_model
 from .encoder import load_torch_stack
 from .gpt import GPT, GPTConfig
 from .positional_encoding import sinusoidal_encoding
 from .transformer import Transformer
 
 # %% auto #0
-__all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'cpu_model', 'machine_info', 'time_interleaved', 'summarize', 'compare',
+__all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_interleaved', 'summarize', 'compare',
            'TorchTranslationModel', 'translation_model', 'copy_torch_translation', 'n_params', 'translation_batch',
            'make_train_step', 'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config',
            'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
@@ -38,14 +39,6 @@ __all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'cpu_model', 'machine_i
            'profile_summary', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
-def cpu_model() -> str:
-    "The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows."
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
 def _version(package: str) -> str | None:
     try: return metadata.version(package)
     except metadata.PackageNotFoundError: return None

@@ -17,7 +17,7 @@ import safetensors.torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'save_model', 'read_metadata', 'load_model']
+__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'write_json', 'save_model', 'read_metadata', 'load_model']
 
 # %% ../nbs/foundations/06c_checkpoint.ipynb #27c74995
 CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
@@ -32,6 +32,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     finally:
         if tmp.exists(): tmp.unlink()
     return path
+
+def write_json(path: str | os.PathLike, obj, indent: int = 1) -> Path:
+    "Write `obj` as UTF-8 JSON (non-ASCII characters kept, a newline at the end) with `atomic_write`."
+    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n",
+                                                         encoding="utf-8"))
 
 def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
     "Write `model`'s weights to a safetensors file with its `config` and class in the metadata; atomic (temp + os.replace)."

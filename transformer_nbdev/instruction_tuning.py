@@ -9,7 +9,6 @@ import dataclasses
 import json
 import math
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -21,14 +20,14 @@ import safetensors.torch
 import torch
 from torch import Tensor, nn
 
-from .checkpoint import atomic_write, save_model
+from .checkpoint import save_model, write_json
 from .instruction_data import (Example, PROMPT_TEMPLATES, TRUNCATION_POLICIES, chat_messages,
                                                 encode_examples, format_alpaca, instruction_loss, make_batches,
                                                 pad_examples, prompt_ids)
 from .lora import lora_layers, save_lora
 from .pretrained import LORA_TARGETS, count_parameters, prepare_finetuning
 from .sampling import generate_tokens
-from .training import Trainer, TrainConfig, seed_everything
+from .training import Trainer, TrainConfig, cpu_model, seed_everything
 
 if TYPE_CHECKING:  # only for type hints
     from transformer_nbdev.pretrained import PretrainedTokenizer
@@ -92,7 +91,7 @@ def save_answers(path: str | os.PathLike, records: Sequence[dict], answers: Sequ
     data = {"metadata": metadata or {},
             "records": [{"instruction": r["instruction"], "input": r["input"], "output": r["output"], "answer": a}
                         for r, a in zip(records, answers)]}
-    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n"))
+    return write_json(path, data)
 
 def load_answers(path: str | os.PathLike) -> dict[str, Any]:
     "Read a file written by `save_answers`: {'metadata': {...}, 'records': [{instruction, input, output, answer}, ...]}."
@@ -104,13 +103,7 @@ def load_answers(path: str | os.PathLike) -> dict[str, Any]:
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #e917328f
 def cpu_description() -> dict[str, Any]:
     "The processor (from /proc/cpuinfo on Linux), its number of logical cores and the threads PyTorch uses."
-    name = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            name = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), name)
-    except OSError:  # not Linux
-        pass
-    return {"cpu": name, "logical_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+    return {"cpu": cpu_model(), "logical_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "torch": torch.__version__}
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #f19e1f00
@@ -275,5 +268,5 @@ def tune(model: nn.Module,                          # chapter 7's GPT (e.g. from
         else:
             safetensors.torch.save_file({k: v.detach().contiguous() for k, v in _trainable(model).items()},
                                         str(out_dir / "trainable.safetensors"))
-        atomic_write(out_dir / f"{c.method}_result.json", lambda tmp: tmp.write_text(json.dumps(result, indent=1) + "\n"))
+        write_json(out_dir / f"{c.method}_result.json", result)
     return result

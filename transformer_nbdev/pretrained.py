@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from .data import sha256_file, get_cache_dir
 from .gpt import GPT, GPTConfig
 from .lora import apply_lora
-from .checkpoint import atomic_write
+from .checkpoint import atomic_write, write_json
 
 if TYPE_CHECKING:  # only for type hints: gguf and tokenizers are imported when a function needs them
     import gguf
@@ -314,9 +314,6 @@ def gguf_tokenizer(reader: "gguf.GGUFReader") -> PretrainedTokenizer:
 HF_CONFIG_FILE, HF_WEIGHTS_FILE = "config.json", "model.safetensors"
 HF_TOKENIZER_FILE, HF_TOKENIZER_CONFIG_FILE = "tokenizer.json", "tokenizer_config.json"
 
-def _write_json(path: Path, obj: dict) -> Path:
-    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n"))
-
 def hf_llama_config(config: GPTConfig | dict, tokenizer: PretrainedTokenizer | None = None) -> dict:
     "A `transformers` `LlamaConfig` dict (config.json) for a LLaMA-style `GPTConfig`."
     c = GPTConfig(**config) if isinstance(config, dict) else config
@@ -359,7 +356,7 @@ def save(self: PretrainedTokenizer, folder: str | os.PathLike) -> Path:
     "Write tokenizer.json and tokenizer_config.json (the `transformers` layout) into `folder`; atomic per file."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / HF_TOKENIZER_FILE, lambda tmp: self.tokenizer.save(str(tmp)))
-    _write_json(folder / HF_TOKENIZER_CONFIG_FILE, {
+    write_json(folder / HF_TOKENIZER_CONFIG_FILE, {
         "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": self.bos_token, "eos_token": self.eos_token,
         "pad_token": self.pad_token, "add_bos_token": False, "add_eos_token": False,
         "clean_up_tokenization_spaces": False, "chat_template": self.chat_template})
@@ -383,7 +380,7 @@ def _write_hf_folder(folder: Path, state: dict[str, Tensor], config: GPTConfig, 
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in state.items()}
     atomic_write(folder / HF_WEIGHTS_FILE, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata={"format": "pt"}))
     if tokenizer is not None: tokenizer.save(folder)
-    _write_json(folder / HF_CONFIG_FILE, {**hf_llama_config(config, tokenizer), **(extra or {})})   # last: marks completion
+    write_json(folder / HF_CONFIG_FILE, {**hf_llama_config(config, tokenizer), **(extra or {})})   # last: marks completion
     return folder
 
 def save_hf(model: GPT, folder: str | os.PathLike, tokenizer: PretrainedTokenizer | None = None) -> Path:

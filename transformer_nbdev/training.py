@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SCHEDULES', 'HISTORY_KEYS', 'CHECKPOINT_FORMAT', 'MODEL_FILE', 'STATE_FILE', 'seed_everything', 'get_rng_state',
            'set_rng_state', 'cosine_lr', 'LRSchedule', 'LabelSmoothingLoss', 'set_activation_checkpointing',
-           'TrainConfig', 'default_device', 'to_device', 'make_optimizer', 'Trainer', 'save_checkpoint',
+           'TrainConfig', 'default_device', 'cpu_model', 'to_device', 'make_optimizer', 'Trainer', 'save_checkpoint',
            'load_trainer_state', 'load_checkpoint', 'init_distributed', 'Seq2SeqLoss', 'plot_history']
 
 # %% ../nbs/foundations/06h_training.ipynb #0b8c71c4
@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import math
 import os
+import platform
 import random
 import shutil
 import tempfile
@@ -192,6 +193,14 @@ def default_device() -> torch.device:
     "cuda:LOCAL_RANK when a GPU is available (LOCAL_RANK is set by torchrun, 0 otherwise), else cpu."
     if torch.cuda.is_available(): return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     return torch.device("cpu")
+
+def cpu_model() -> str:
+    "The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows: the context of every reported timing."
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"): return line.split(":", 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
 
 def to_device(batch: Any, device: torch.device) -> Any:
     "Move every tensor in a (nested) tuple / list / dict batch to `device`."

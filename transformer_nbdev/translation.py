@@ -20,7 +20,7 @@ from fastcore.script import call_parse
 
 from .batching import TranslationDataset, collate_batch, BucketBatchSampler
 from .bleu import corpus_bleu
-from .checkpoint import atomic_write
+from .checkpoint import atomic_write, write_json
 from .data import load_multi30k
 from .tokenizer import BPETokenizer
 from .training import Trainer, TrainConfig, Seq2SeqLoss, seed_everything, load_checkpoint, save_checkpoint
@@ -114,9 +114,6 @@ def load_pairs(split: str, config: TranslationConfig, cache_dir=None) -> list[tu
     "Multi30k `split` ('train', 'val' or 'test' = test 2016) as (source, target) pairs in the run's direction."
     return load_multi30k(split, (config.src_lang, config.tgt_lang), cache_dir)
 
-def _write_json(path: Path, obj) -> Path:
-    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=1) + "\n"))
-
 def write_lines(path, lines: Sequence[str]) -> Path:
     "Write one sentence per line, atomically; a sentence containing a newline is an error, not a silent split."
     for i, line in enumerate(lines):
@@ -174,8 +171,8 @@ def train_translation(config: TranslationConfig,        # the run's settings
                data_seconds=t_data, train_seconds=t_train, tokens_per_s=n_tokens * c.epochs / t_train,
                val_loss_last=val_last, val_loss_averaged=val_avg, threads=torch.get_num_threads(),
                torch=torch.__version__, finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
-    _write_json(out / "history.json", trainer.history)
-    _write_json(out / "run.json", run)
+    write_json(out / "history.json", trainer.history)
+    write_json(out / "run.json", run)
     return run
 
 # %% ../nbs/foundations/06j_translation.ipynb #9dd1df20
@@ -205,7 +202,7 @@ def evaluate_translation(model: Transformer, tokenizer: BPETokenizer,
                   hypotheses=hyp_file.name, n_sentences=len(pairs), decode_seconds=seconds)
     scores = json.loads((out / "bleu.json").read_text()) if (out / "bleu.json").exists() else {}
     scores[f"{name}.beam{num_beams}"] = result
-    _write_json(out / "bleu.json", scores)
+    write_json(out / "bleu.json", scores)
     return result
 
 # %% ../nbs/foundations/06j_translation.ipynb #2cacf336
