@@ -10,8 +10,17 @@ __version__ = "0.1.0"
 
 # %% ../nbs/index.ipynb #731b7c0b
 from .embeddings import TokenEmbedding
-from .positional_encoding import PositionalEncoding, LearnedPositionalEncoding, RotaryEmbedding
-from .attention import ScaledDotProductAttention, scaled_dot_product_attention, make_padding_mask, make_causal_mask
+from transformer_nbdev.positional_encoding import (
+    PositionalEncoding,
+    LearnedPositionalEncoding,
+    RotaryEmbedding,
+)
+from transformer_nbdev.attention import (
+    ScaledDotProductAttention,
+    scaled_dot_product_attention,
+    make_padding_mask,
+    make_causal_mask,
+)
 from .multi_head_attention import MultiHeadAttention, KVCache
 from .feed_forward import PositionwiseFeedForward, GLUFeedForward
 from .normalization import RMSNorm, SublayerConnection

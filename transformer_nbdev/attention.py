@@ -21,25 +21,29 @@ def _check_mask(mask: Tensor) -> None:
 
 
 def scaled_dot_product_attention(
-    Q: Tensor,                      # queries (..., T_q, d_k)
-    K: Tensor,                      # keys (..., T_k, d_k)
-    V: Tensor,                      # values (..., T_k, d_v)
+    Q: Tensor,  # queries (..., T_q, d_k)
+    K: Tensor,  # keys (..., T_k, d_k)
+    V: Tensor,  # values (..., T_k, d_v)
     mask: Optional[Tensor] = None,  # bool, True = may attend, broadcastable to (..., T_q, T_k)
-    dropout_p: float = 0.0,         # dropout on the attention weights (only when `training`)
+    dropout_p: float = 0.0,  # dropout on the attention weights (only when `training`)
     scale: Optional[float] = None,  # defaults to 1/sqrt(d_k)
     training: bool = False,
-) -> tuple[Tensor, Tensor]:         # output (..., T_q, d_v), weights (..., T_q, T_k)
+) -> tuple[Tensor, Tensor]:  # output (..., T_q, d_v), weights (..., T_q, T_k)
     "Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V. Fully masked query rows give zero weights and zero output."
     d_k = Q.size(-1)
     if K.size(-1) != d_k:
-        raise ValueError(f"queries and keys must have the same last dimension d_k={d_k}, got K.size(-1)={K.size(-1)}")
+        raise ValueError(
+            f"queries and keys must have the same last dimension d_k={d_k}, got K.size(-1)={K.size(-1)}"
+        )
     if K.size(-2) != V.size(-2):
-        raise ValueError(f"K and V must have the same number of positions, got T_k={K.size(-2)} and {V.size(-2)}")
+        raise ValueError(
+            f"K and V must have the same number of positions, got T_k={K.size(-2)} and {V.size(-2)}"
+        )
     scale = 1.0 / math.sqrt(d_k) if scale is None else scale
-    scores = Q @ K.transpose(-2, -1) * scale                  # (..., T_q, T_k)
+    scores = Q @ K.transpose(-2, -1) * scale  # (..., T_q, T_k)
     if mask is not None:
         _check_mask(mask)
-        scores = scores.masked_fill(~mask, float("-inf"))     # e^-inf = 0: masked keys get no weight
+        scores = scores.masked_fill(~mask, float("-inf"))  # e^-inf = 0: masked keys get no weight
     weights = scores.softmax(dim=-1)
     if mask is not None:
         # a row whose keys are all masked is softmax(-inf, ..., -inf) = 0/0 = NaN: make it all zeros
@@ -58,7 +62,9 @@ def make_padding_mask(ids: Tensor, pad_idx: int) -> Tensor:
 def make_causal_mask(T_q: int, T_k: Optional[int] = None, device=None) -> Tensor:
     "Bool mask (1, 1, T_q, T_k): query i may attend key j iff j <= i + (T_k - T_q) (queries are the last T_q positions)."
     T_k = T_q if T_k is None else T_k
-    return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)[None, None]
+    return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)[
+        None, None
+    ]
 
 # %% ../nbs/foundations/02_attention.ipynb #1bfb2af7
 def compute_attention_entropy(weights: Tensor) -> Tensor:
@@ -67,28 +73,37 @@ def compute_attention_entropy(weights: Tensor) -> Tensor:
 
 # %% ../nbs/foundations/02_attention.ipynb #b30229f4
 def plot_attention(
-    weights: Tensor,                      # (T_q, T_k), or with leading dims of size 1
-    x_labels: Optional[list] = None,      # key labels (columns)
-    y_labels: Optional[list] = None,      # query labels (rows); default: x_labels when the matrix is square
-    ax=None,                              # matplotlib Axes to draw in; a new figure if None
+    weights: Tensor,  # (T_q, T_k), or with leading dims of size 1
+    x_labels: Optional[list] = None,  # key labels (columns)
+    y_labels: Optional[
+        list
+    ] = None,  # query labels (rows); default: x_labels when the matrix is square
+    ax=None,  # matplotlib Axes to draw in; a new figure if None
     title: Optional[str] = None,
 ):
     "Heatmap of an attention matrix (queries as rows, keys as columns) on a fixed [0, 1] colour scale. Returns the Axes."
-    import matplotlib.pyplot as plt    # imported here so that importing the library does not load matplotlib
+    import matplotlib.pyplot as plt  # imported here so that importing the library does not load matplotlib
 
     w = torch.as_tensor(weights).detach().float().cpu()
-    while w.dim() > 2 and w.size(0) == 1: w = w[0]
+    while w.dim() > 2 and w.size(0) == 1:
+        w = w[0]
     if w.dim() != 2:
-        raise ValueError(f"weights must be (T_q, T_k) after dropping leading size-1 dims, got shape {tuple(weights.shape)}")
-    if y_labels is None and x_labels is not None and w.size(0) == w.size(1): y_labels = x_labels
-    if ax is None: _, ax = plt.subplots(figsize=(4.5, 4))
+        raise ValueError(
+            f"weights must be (T_q, T_k) after dropping leading size-1 dims, got shape {tuple(weights.shape)}"
+        )
+    if y_labels is None and x_labels is not None and w.size(0) == w.size(1):
+        y_labels = x_labels
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
     im = ax.imshow(w.numpy(), cmap="viridis", vmin=0.0, vmax=1.0)
     if x_labels is not None:
         ax.set_xticks(range(len(x_labels)), labels=x_labels, rotation=90)
     if y_labels is not None:
         ax.set_yticks(range(len(y_labels)), labels=y_labels)
-    ax.set_xlabel("key (attended to)"); ax.set_ylabel("query (attending)")
-    if title is not None: ax.set_title(title)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query (attending)")
+    if title is not None:
+        ax.set_title(title)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return ax
 
@@ -102,10 +117,13 @@ class ScaledDotProductAttention(nn.Module):
             raise ValueError(f"dropout={dropout} must be in [0, 1)")
         self.dropout, self.scale = dropout, scale
 
-    def forward(self, Q: Tensor, K: Tensor, V: Tensor, mask: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, Q: Tensor, K: Tensor, V: Tensor, mask: Optional[Tensor] = None
+    ) -> tuple[Tensor, Tensor]:
         "Returns (output (..., T_q, d_v), weights (..., T_q, T_k)); the weights are taken before dropout."
-        return scaled_dot_product_attention(Q, K, V, mask, dropout_p=self.dropout, scale=self.scale,
-                                            training=self.training)
+        return scaled_dot_product_attention(
+            Q, K, V, mask, dropout_p=self.dropout, scale=self.scale, training=self.training
+        )
 
     def extra_repr(self) -> str:
         return f"dropout={self.dropout}, scale={self.scale}"

@@ -18,28 +18,45 @@ if TYPE_CHECKING:  # only for type hints: batching does not need the tokenizer a
 # %% ../nbs/foundations/06g_batching.ipynb #6cf84ed7
 class TranslationDataset(Dataset):
     "Sentence pairs as token-id tensors `<bos> ... <eos>` (encoded once, up front)."
-    def __init__(self, pairs: Sequence[tuple[str, str]], tokenizer: "BPETokenizer",
-                 tgt_tokenizer: "BPETokenizer | None" = None):
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        tokenizer: "BPETokenizer",
+        tgt_tokenizer: "BPETokenizer | None" = None,
+    ):
         tgt_tokenizer = tgt_tokenizer or tokenizer
         if tgt_tokenizer.pad_id != tokenizer.pad_id:  # collate_batch pads both sides with one id
-            raise ValueError(f"tgt_tokenizer.pad_id={tgt_tokenizer.pad_id} must equal tokenizer.pad_id={tokenizer.pad_id}")
+            raise ValueError(
+                f"tgt_tokenizer.pad_id={tgt_tokenizer.pad_id} must equal tokenizer.pad_id={tokenizer.pad_id}"
+            )
         self.pad_id = tokenizer.pad_id
         self.src = [torch.tensor(tokenizer.encode(s, add_bos=True, add_eos=True)) for s, _ in pairs]
-        self.tgt = [torch.tensor(tgt_tokenizer.encode(t, add_bos=True, add_eos=True)) for _, t in pairs]
+        self.tgt = [
+            torch.tensor(tgt_tokenizer.encode(t, add_bos=True, add_eos=True)) for _, t in pairs
+        ]
 
-    def __len__(self) -> int: return len(self.src)
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]: return self.src[i], self.tgt[i]
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.src[i], self.tgt[i]
 
     @property
     def lengths(self) -> list[int]:
         "Per example, the longer of source and target: what a batch of it is padded to."
         return [max(len(s), len(t)) for s, t in zip(self.src, self.tgt)]
 
-def collate_batch(batch: Sequence[tuple[torch.Tensor, torch.Tensor]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+
+def collate_batch(
+    batch: Sequence[tuple[torch.Tensor, torch.Tensor]], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack (src, tgt) examples into two (batch, longest) LongTensors, right-padded with `pad_id`."
     src, tgt = zip(*batch)
-    return (pad_sequence(src, batch_first=True, padding_value=pad_id),
-            pad_sequence(tgt, batch_first=True, padding_value=pad_id))
+    return (
+        pad_sequence(src, batch_first=True, padding_value=pad_id),
+        pad_sequence(tgt, batch_first=True, padding_value=pad_id),
+    )
 
 # %% ../nbs/foundations/06g_batching.ipynb #8e0a14f0
 class BucketBatchSampler(Sampler[list[int]]):
@@ -48,20 +65,44 @@ class BucketBatchSampler(Sampler[list[int]]):
     Give exactly one of `batch_size` (examples per batch) or `batch_tokens` (bound on examples x longest length).
     Deterministic for a given `seed` and epoch (`set_epoch`); every example appears exactly once per epoch across
     all ranks unless `drop_last`."""
-    def __init__(self, lengths: Sequence[int], batch_size: int | None = None, batch_tokens: int | None = None,
-                 shuffle: bool = True, seed: int = 0, num_replicas: int = 1, rank: int = 0, drop_last: bool = False):
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int | None = None,
+        batch_tokens: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        num_replicas: int = 1,
+        rank: int = 0,
+        drop_last: bool = False,
+    ):
         if (batch_size is None) == (batch_tokens is None):
-            raise ValueError(f"give exactly one of batch_size={batch_size} and batch_tokens={batch_tokens}")
-        if batch_size is not None and batch_size < 1: raise ValueError(f"batch_size={batch_size} must be >= 1")
-        if num_replicas < 1: raise ValueError(f"num_replicas={num_replicas} must be >= 1")
-        if not 0 <= rank < num_replicas: raise ValueError(f"rank={rank} must be in [0, num_replicas={num_replicas})")
+            raise ValueError(
+                f"give exactly one of batch_size={batch_size} and batch_tokens={batch_tokens}"
+            )
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size={batch_size} must be >= 1")
+        if num_replicas < 1:
+            raise ValueError(f"num_replicas={num_replicas} must be >= 1")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank={rank} must be in [0, num_replicas={num_replicas})")
         self.lengths = [int(n) for n in lengths]
         if batch_tokens is not None and self.lengths and max(self.lengths) > batch_tokens:
             i = max(range(len(self.lengths)), key=self.lengths.__getitem__)
-            raise ValueError(f"example {i} has length {self.lengths[i]} > batch_tokens={batch_tokens}")
-        self.batch_size, self.batch_tokens, self.shuffle, self.seed = batch_size, batch_tokens, shuffle, seed
+            raise ValueError(
+                f"example {i} has length {self.lengths[i]} > batch_tokens={batch_tokens}"
+            )
+        self.batch_size, self.batch_tokens, self.shuffle, self.seed = (
+            batch_size,
+            batch_tokens,
+            shuffle,
+            seed,
+        )
         self.num_replicas, self.rank, self.drop_last, self.epoch = num_replicas, rank, drop_last, 0
-        self._n_batches = len(self._all_batches())  # the same every epoch: it depends on the sorted lengths only
+        self._n_batches = len(
+            self._all_batches()
+        )  # the same every epoch: it depends on the sorted lengths only
 
     def set_epoch(self, epoch: int):
         "Use the shuffle of `epoch` (call it at the start of every epoch, on every rank)."
@@ -69,13 +110,15 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def _pack(self, order: list[int]) -> list[list[int]]:
         if self.batch_size is not None:
-            return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         batches, current = [], []
         for i in order:  # ascending lengths: the newest example is the longest of its batch
             if current and (len(current) + 1) * self.lengths[i] > self.batch_tokens:
-                batches.append(current); current = []
+                batches.append(current)
+                current = []
             current.append(i)
-        if current: batches.append(current)
+        if current:
+            batches.append(current)
         return batches
 
     def _all_batches(self) -> list[list[int]]:
@@ -84,19 +127,25 @@ class BucketBatchSampler(Sampler[list[int]]):
         order = torch.randperm(n, generator=g).tolist() if self.shuffle else list(range(n))
         order.sort(key=self.lengths.__getitem__)  # stable: equal lengths keep the shuffled order
         batches = self._pack(order)
-        if self.shuffle: batches = [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=g).tolist()]
         R = self.num_replicas
         if self.drop_last:
-            if self.batch_size is not None: batches = [b for b in batches if len(b) == self.batch_size]
-            return batches[:len(batches) - len(batches) % R]
-        while len(batches) % R:  # equal steps on every rank without repeating examples: split the largest batch
+            if self.batch_size is not None:
+                batches = [b for b in batches if len(b) == self.batch_size]
+            return batches[: len(batches) - len(batches) % R]
+        while (
+            len(batches) % R
+        ):  # equal steps on every rank without repeating examples: split the largest batch
             k = max(range(len(batches)), key=lambda j: len(batches[j]))
-            if len(batches[k]) < 2: raise ValueError(f"{n} examples cannot be spread over num_replicas={R} ranks")
+            if len(batches[k]) < 2:
+                raise ValueError(f"{n} examples cannot be spread over num_replicas={R} ranks")
             half = len(batches[k]) // 2
-            batches[k:k + 1] = [batches[k][:half], batches[k][half:]]
+            batches[k : k + 1] = [batches[k][:half], batches[k][half:]]
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
-        yield from self._all_batches()[self.rank::self.num_replicas]
+        yield from self._all_batches()[self.rank :: self.num_replicas]
 
-    def __len__(self) -> int: return self._n_batches // self.num_replicas
+    def __len__(self) -> int:
+        return self._n_batches // self.num_replicas

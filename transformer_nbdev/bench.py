@@ -40,179 +40,344 @@ __all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_i
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
-    try: return metadata.version(package)
-    except metadata.PackageNotFoundError: return None
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
 
 def machine_info() -> dict:
     "CPU, cores, PyTorch version and threads, and the versions of the reference libraries: the context of every timing."
     flags = ""
-    try: flags = next(l for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("flags"))
-    except (OSError, StopIteration): pass
-    return dict(cpu=cpu_model(), logical_cores=os.cpu_count(),
-                usable_cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-                simd=[f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags],
-                torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(),
-                transformers=_version("transformers"), tokenizers=_version("tokenizers"), platform=platform.platform())
+    try:
+        flags = next(
+            l for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("flags")
+        )
+    except (OSError, StopIteration):
+        pass
+    return dict(
+        cpu=cpu_model(),
+        logical_cores=os.cpu_count(),
+        usable_cores=len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        simd=[f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags],
+        torch=torch.__version__,
+        torch_threads=torch.get_num_threads(),
+        python=platform.python_version(),
+        transformers=_version("transformers"),
+        tokenizers=_version("tokenizers"),
+        platform=platform.platform(),
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #67cfb16e
-def time_interleaved(fns: dict[str, Callable[[], object]],  # name -> function to time (called without arguments)
-                     repeats: int = 5,                       # timed rounds
-                     warmup: int = 1                         # untimed rounds first
-                    ) -> dict[str, list[float]]:             # name -> seconds of each timed call
+def time_interleaved(
+    fns: dict[str, Callable[[], object]],  # name -> function to time (called without arguments)
+    repeats: int = 5,  # timed rounds
+    warmup: int = 1,  # untimed rounds first
+) -> dict[str, list[float]]:  # name -> seconds of each timed call
     "Time every function once per round, alternating the order between rounds, so that drifts of the machine hit all alike."
-    if repeats < 1: raise ValueError(f"repeats={repeats} must be at least 1")
+    if repeats < 1:
+        raise ValueError(f"repeats={repeats} must be at least 1")
     names, times = list(fns), {name: [] for name in fns}
     gc.collect()
     for r in range(warmup + repeats):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             start = time.perf_counter()
             fns[name]()
-            if r >= warmup: times[name].append(time.perf_counter() - start)
+            if r >= warmup:
+                times[name].append(time.perf_counter() - start)
     return times
+
 
 def summarize(times: Sequence[float]) -> dict:
     "Median, quartiles, IQR, min and count of a list of times (or of any measurements)."
     xs = sorted(times)
-    if not xs: raise ValueError("times must not be empty")
+    if not xs:
+        raise ValueError("times must not be empty")
     q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else (xs[0],) * 3
     return dict(median=statistics.median(xs), q1=q1, q3=q3, iqr=q3 - q1, min=xs[0], n=len(xs))
 
 # %% ../nbs/appendix/01_performance.ipynb #dbfea0cf
-def compare(name: str,                     # what is compared
-            ours: Sequence[float],         # seconds per repetition, our implementation
-            reference: Sequence[float],    # seconds per repetition, the reference implementation
-            target: float | None = None,   # the ratio ours/reference must be at most this (None: reported only)
-            ours_label: str = "ours", reference_label: str = "reference", **info) -> dict:
+def compare(
+    name: str,  # what is compared
+    ours: Sequence[float],  # seconds per repetition, our implementation
+    reference: Sequence[float],  # seconds per repetition, the reference implementation
+    target: float
+    | None = None,  # the ratio ours/reference must be at most this (None: reported only)
+    ours_label: str = "ours",
+    reference_label: str = "reference",
+    **info,
+) -> dict:
     "One results row: summaries of both sides, ratio of the medians (ours / reference), quartiles of the per-round ratios, target."
     s_ours, s_ref = summarize(ours), summarize(reference)
     paired = summarize([a / b for a, b in zip(ours, reference)])
     ratio = s_ours["median"] / s_ref["median"]
-    return dict(name=name, ours_label=ours_label, reference_label=reference_label, ours=s_ours, reference=s_ref,
-                ratio=ratio, ratio_q1=paired["q1"], ratio_q3=paired["q3"], target=target,
-                met=None if target is None else bool(ratio <= target), **info)
+    return dict(
+        name=name,
+        ours_label=ours_label,
+        reference_label=reference_label,
+        ours=s_ours,
+        reference=s_ref,
+        ratio=ratio,
+        ratio_q1=paired["q1"],
+        ratio_q3=paired["q3"],
+        target=target,
+        met=None if target is None else bool(ratio <= target),
+        **info,
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #033db054
 class TorchTranslationModel(nn.Module):
     "`nn.Transformer` with the embeddings and output layer of `Transformer(tie_embeddings='all')`: the reference of the training benchmark."
-    def __init__(self, vocab_size: int = 8000, d_model: int = 256, n_heads: int = 8, n_layers: int = 3, d_ff: int = 1024,
-                 dropout: float = 0.1, norm_first: bool = True, pad_idx: int = 0, max_seq_len: int = 512):
+
+    def __init__(
+        self,
+        vocab_size: int = 8000,
+        d_model: int = 256,
+        n_heads: int = 8,
+        n_layers: int = 3,
+        d_ff: int = 1024,
+        dropout: float = 0.1,
+        norm_first: bool = True,
+        pad_idx: int = 0,
+        max_seq_len: int = 512,
+    ):
         super().__init__()
         self.d_model, self.pad_idx = d_model, pad_idx
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_idx)
-        self.register_buffer("pe", sinusoidal_encoding(max_seq_len, d_model)[None], persistent=False)
+        self.register_buffer(
+            "pe", sinusoidal_encoding(max_seq_len, d_model)[None], persistent=False
+        )
         self.dropout = nn.Dropout(dropout)
-        with warnings.catch_warnings():   # "enable_nested_tensor is True, but ... norm_first was True"
+        with (
+            warnings.catch_warnings()
+        ):  # "enable_nested_tensor is True, but ... norm_first was True"
             warnings.simplefilter("ignore")
-            self.transformer = nn.Transformer(d_model, n_heads, n_layers, n_layers, d_ff, dropout, batch_first=True,
-                                              norm_first=norm_first)
+            self.transformer = nn.Transformer(
+                d_model,
+                n_heads,
+                n_layers,
+                n_layers,
+                d_ff,
+                dropout,
+                batch_first=True,
+                norm_first=norm_first,
+            )
         self.out_proj = nn.Linear(d_model, vocab_size)
-        self.out_proj.weight = self.embedding.weight   # tied, as tie_embeddings="all"
+        self.out_proj.weight = self.embedding.weight  # tied, as tie_embeddings="all"
 
     def embed(self, ids: Tensor) -> Tensor:
-        return self.dropout(self.embedding(ids) * math.sqrt(self.d_model) + self.pe[:, :ids.shape[1]])
+        return self.dropout(
+            self.embedding(ids) * math.sqrt(self.d_model) + self.pe[:, : ids.shape[1]]
+        )
 
     def forward(self, src: Tensor, tgt: Tensor) -> Tensor:
         "Source ids (B, S), target ids (B, T) -> logits (B, T, vocab_size); PyTorch's masks: True = may NOT attend."
         src_pad, tgt_pad = src == self.pad_idx, tgt == self.pad_idx
         T = tgt.shape[1]
         causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).triu(1)
-        h = self.transformer(self.embed(src), self.embed(tgt), tgt_mask=causal, src_key_padding_mask=src_pad,
-                             tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad, tgt_is_causal=True)
+        h = self.transformer(
+            self.embed(src),
+            self.embed(tgt),
+            tgt_mask=causal,
+            src_key_padding_mask=src_pad,
+            tgt_key_padding_mask=tgt_pad,
+            memory_key_padding_mask=src_pad,
+            tgt_is_causal=True,
+        )
         return self.out_proj(h)
 
-def translation_model(vocab_size: int = 8000, d_model: int = 256, n_heads: int = 8, n_layers: int = 3,
-                      d_ff: int = 1024, dropout: float = 0.1) -> Transformer:
+
+def translation_model(
+    vocab_size: int = 8000,
+    d_model: int = 256,
+    n_heads: int = 8,
+    n_layers: int = 3,
+    d_ff: int = 1024,
+    dropout: float = 0.1,
+) -> Transformer:
     "Chapter 6's Multi30k model: one joint vocabulary, embeddings tied three ways, pre-LN."
-    return Transformer(vocab_size, vocab_size, d_model=d_model, n_heads=n_heads, n_encoder_layers=n_layers,
-                       n_decoder_layers=n_layers, d_ff=d_ff, dropout=dropout, max_seq_len=512, pad_idx=0, bos_idx=1,
-                       eos_idx=2, tie_embeddings="all", norm_first=True)
+    return Transformer(
+        vocab_size,
+        vocab_size,
+        d_model=d_model,
+        n_heads=n_heads,
+        n_encoder_layers=n_layers,
+        n_decoder_layers=n_layers,
+        d_ff=d_ff,
+        dropout=dropout,
+        max_seq_len=512,
+        pad_idx=0,
+        bos_idx=1,
+        eos_idx=2,
+        tie_embeddings="all",
+        norm_first=True,
+    )
+
 
 @torch.no_grad()
 def copy_torch_translation(ours: Transformer, ref: TorchTranslationModel) -> Transformer:
     "Copy the reference's weights into `ours` (chapter 5's `load_torch_stack` for the encoder and decoder)."
     load_torch_stack(ours.encoder, ref.transformer.encoder)
     load_torch_stack(ours.decoder, ref.transformer.decoder)
-    ours.src_embed.embedding.weight.copy_(ref.embedding.weight)   # also the decoder's and the output layer's
+    ours.src_embed.embedding.weight.copy_(
+        ref.embedding.weight
+    )  # also the decoder's and the output layer's
     ours.out_proj.bias.copy_(ref.out_proj.bias)
     return ours
+
 
 def n_params(model: nn.Module) -> int:
     "Number of parameters, each shared tensor counted once."
     return sum(p.numel() for p in model.parameters())
 
 # %% ../nbs/appendix/01_performance.ipynb #7e7f1c94
-def translation_batch(batch_size: int = 96, min_len: int = 20, max_len: int = 30, vocab_size: int = 8000,
-                      seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+def translation_batch(
+    batch_size: int = 96,
+    min_len: int = 20,
+    max_len: int = 30,
+    vocab_size: int = 8000,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor, Tensor]:
     "Random (src, tgt_in, tgt_out) like a Multi30k batch: lengths in [min_len, max_len], padding 0, bos 1, eos 2."
     g = torch.Generator().manual_seed(seed)
+
     def padded(lengths: Tensor) -> Tensor:
         ids = torch.randint(4, vocab_size, (batch_size, int(lengths.max())), generator=g)
         return ids.masked_fill(torch.arange(ids.shape[1])[None] >= lengths[:, None], 0)
+
     src = padded(torch.randint(min_len, max_len + 1, (batch_size,), generator=g))
     body = padded(torch.randint(min_len, max_len + 1, (batch_size,), generator=g))
-    tgt = torch.cat([torch.ones(batch_size, 1, dtype=torch.long), body, torch.zeros(batch_size, 1, dtype=torch.long)], 1)
-    tgt[torch.arange(batch_size), (body != 0).sum(1) + 1] = 2   # eos right after the last real token
+    tgt = torch.cat(
+        [
+            torch.ones(batch_size, 1, dtype=torch.long),
+            body,
+            torch.zeros(batch_size, 1, dtype=torch.long),
+        ],
+        1,
+    )
+    tgt[torch.arange(batch_size), (body != 0).sum(1) + 1] = 2  # eos right after the last real token
     return src, tgt[:, :-1], tgt[:, 1:]
 
 # %% ../nbs/appendix/01_performance.ipynb #4160d11b
-def make_train_step(model: nn.Module, src: Tensor, tgt_in: Tensor, tgt_out: Tensor, lr: float = 1e-4,
-                    label_smoothing: float = 0.1) -> Callable[[], float]:
+def make_train_step(
+    model: nn.Module,
+    src: Tensor,
+    tgt_in: Tensor,
+    tgt_out: Tensor,
+    lr: float = 1e-4,
+    label_smoothing: float = 0.1,
+) -> Callable[[], float]:
     "A function doing one training step (forward, loss, backward, AdamW) of `model` on one batch; returns the loss."
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
+
     def step() -> float:
         opt.zero_grad(set_to_none=True)
         logits = model(src, tgt_in)
-        loss = F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=0, label_smoothing=label_smoothing)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1), tgt_out.flatten(), ignore_index=0, label_smoothing=label_smoothing
+        )
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
-def bench_training_step(batch_size: int = 96, min_len: int = 20, max_len: int = 30, vocab_size: int = 8000,
-                        d_model: int = 256, n_heads: int = 8, n_layers: int = 3, d_ff: int = 1024,
-                        repeats: int = 7, warmup: int = 2) -> dict:
+
+def bench_training_step(
+    batch_size: int = 96,
+    min_len: int = 20,
+    max_len: int = 30,
+    vocab_size: int = 8000,
+    d_model: int = 256,
+    n_heads: int = 8,
+    n_layers: int = 3,
+    d_ff: int = 1024,
+    repeats: int = 7,
+    warmup: int = 2,
+) -> dict:
     "Time a training step of chapter 6's `Transformer` against `nn.Transformer` of the same sizes and weights."
     torch.manual_seed(0)
     ref = TorchTranslationModel(vocab_size, d_model, n_heads, n_layers, d_ff)
-    ours = copy_torch_translation(translation_model(vocab_size, d_model, n_heads, n_layers, d_ff), ref)
+    ours = copy_torch_translation(
+        translation_model(vocab_size, d_model, n_heads, n_layers, d_ff), ref
+    )
     if n_params(ours) != n_params(ref):
-        raise RuntimeError(f"parameter counts differ: ours {n_params(ours):,d}, nn.Transformer {n_params(ref):,d}")
+        raise RuntimeError(
+            f"parameter counts differ: ours {n_params(ours):,d}, nn.Transformer {n_params(ref):,d}"
+        )
     batch = translation_batch(batch_size, min_len, max_len, vocab_size)
-    times = time_interleaved({"ours": make_train_step(ours, *batch), "ref": make_train_step(ref, *batch)},
-                             repeats, warmup)
+    times = time_interleaved(
+        {"ours": make_train_step(ours, *batch), "ref": make_train_step(ref, *batch)},
+        repeats,
+        warmup,
+    )
     tokens = int((batch[0] != 0).sum() + (batch[1] != 0).sum())
-    return compare("training step (Multi30k model)", times["ours"], times["ref"], target=1.0,
-                   reference_label="nn.Transformer", unit="s/step", n_params=n_params(ours),
-                   batch=dict(sentences=batch_size, src_len=batch[0].shape[1], tgt_len=batch[1].shape[1],
-                              real_tokens=tokens))
+    return compare(
+        "training step (Multi30k model)",
+        times["ours"],
+        times["ref"],
+        target=1.0,
+        reference_label="nn.Transformer",
+        unit="s/step",
+        n_params=n_params(ours),
+        batch=dict(
+            sentences=batch_size,
+            src_len=batch[0].shape[1],
+            tgt_len=batch[1].shape[1],
+            real_tokens=tokens,
+        ),
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #428c96db
-def matmul_flops_per_s(sizes: Sequence[int] = (1024, 2048), dtype: torch.dtype = torch.float32,
-                       repeats: int = 5) -> dict:
+def matmul_flops_per_s(
+    sizes: Sequence[int] = (1024, 2048), dtype: torch.dtype = torch.float32, repeats: int = 5
+) -> dict:
     "Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size: 2 n^3 FLOPs each."
     out = {}
     for n in sizes:
         a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
         t = time_interleaved({"mm": lambda: torch.mm(a, b)}, repeats, warmup=1)["mm"]
-        out[n] = 2 * n ** 3 / statistics.median(t)
+        out[n] = 2 * n**3 / statistics.median(t)
     return out
+
 
 def gpt_flops_per_token(model: GPT, T: int) -> float:
     "Training FLOPs per token of `model` at context length T: 6 N + 12 L T d_model (N = parameters in matrix products)."
     c = model.config
-    N = model.num_params(non_embedding=True) + c.vocab_size * c.d_model   # the blocks, the final norm and lm_head
+    N = (
+        model.num_params(non_embedding=True) + c.vocab_size * c.d_model
+    )  # the blocks, the final norm and lm_head
     return 6 * N + 12 * c.n_layers * T * c.d_model
 
 # %% ../nbs/appendix/01_performance.ipynb #1fedb9ab
-def gpt_config(vocab_size: int = 65, d_model: int = 384, n_layers: int = 6, n_heads: int = 6,
-               max_seq_len: int = 512) -> GPTConfig:
+def gpt_config(
+    vocab_size: int = 65,
+    d_model: int = 384,
+    n_layers: int = 6,
+    n_heads: int = 6,
+    max_seq_len: int = 512,
+) -> GPTConfig:
     "Chapter 7's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary of 65 symbols)."
-    return GPTConfig.gpt2(vocab_size=vocab_size, max_seq_len=max_seq_len, d_model=d_model, n_layers=n_layers,
-                          n_heads=n_heads)
+    return GPTConfig.gpt2(
+        vocab_size=vocab_size,
+        max_seq_len=max_seq_len,
+        d_model=d_model,
+        n_layers=n_layers,
+        n_heads=n_heads,
+    )
 
-def bench_mfu(config: GPTConfig | None = None, batch_size: int = 8, T: int = 256, repeats: int = 5, warmup: int = 1,
-              matmul_sizes: Sequence[int] = (1024, 2048)) -> dict:
+
+def bench_mfu(
+    config: GPTConfig | None = None,
+    batch_size: int = 8,
+    T: int = 256,
+    repeats: int = 5,
+    warmup: int = 1,
+    matmul_sizes: Sequence[int] = (1024, 2048),
+) -> dict:
     "Training-step time of chapter 7's GPT, its achieved FLOP/s, and the MFU against the fp32 matmul peak measured now."
     config = config or gpt_config()
     torch.manual_seed(0)
@@ -220,37 +385,73 @@ def bench_mfu(config: GPTConfig | None = None, batch_size: int = 8, T: int = 256
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
     x = torch.randint(0, config.vocab_size, (batch_size, T))
     y = torch.randint(0, config.vocab_size, (batch_size, T))
+
     def step():
         opt.zero_grad(set_to_none=True)
         model(x, y)[1].backward()
         opt.step()
+
     peak = matmul_flops_per_s(matmul_sizes)
     times = time_interleaved({"step": step}, repeats, warmup)["step"]
     s = summarize(times)
     flops = gpt_flops_per_token(model, T) * batch_size * T
     achieved = flops / s["median"]
-    return dict(name="GPT training MFU", step=s, flops_per_step=flops, achieved_flops_per_s=achieved,
-                matmul_flops_per_s={str(k): v for k, v in peak.items()}, peak_flops_per_s=max(peak.values()),
-                mfu=achieved / max(peak.values()), tokens_per_s=batch_size * T / s["median"],
-                config=dict(vocab_size=config.vocab_size, d_model=config.d_model, n_layers=config.n_layers,
-                            n_heads=config.n_heads, batch_size=batch_size, T=T), n_params=model.num_params())
+    return dict(
+        name="GPT training MFU",
+        step=s,
+        flops_per_step=flops,
+        achieved_flops_per_s=achieved,
+        matmul_flops_per_s={str(k): v for k, v in peak.items()},
+        peak_flops_per_s=max(peak.values()),
+        mfu=achieved / max(peak.values()),
+        tokens_per_s=batch_size * T / s["median"],
+        config=dict(
+            vocab_size=config.vocab_size,
+            d_model=config.d_model,
+            n_layers=config.n_layers,
+            n_heads=config.n_heads,
+            batch_size=batch_size,
+            T=T,
+        ),
+        n_params=model.num_params(),
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #e7b5d2f0
-def bench_generation_cache(config: GPTConfig | None = None, prompt_len: int = 16, new_tokens: int = 256,
-                           repeats: int = 3, warmup: int = 1, target: float = 0.2) -> dict:
+def bench_generation_cache(
+    config: GPTConfig | None = None,
+    prompt_len: int = 16,
+    new_tokens: int = 256,
+    repeats: int = 3,
+    warmup: int = 1,
+    target: float = 0.2,
+) -> dict:
     "Greedy generation of `new_tokens` with `use_cache=True` (ours) against `use_cache=False` (reference): same tokens, time ratio."
     config = config or gpt_config()
     torch.manual_seed(0)
     model = GPT(config).eval()
     prompt = torch.randint(0, config.vocab_size, (1, prompt_len))
     out = {}
+
     def run(use_cache: bool):
-        with torch.inference_mode(): out[use_cache] = model.generate(prompt, new_tokens, temperature=0, use_cache=use_cache)
-    times = time_interleaved({"cached": lambda: run(True), "uncached": lambda: run(False)}, repeats, warmup)
-    if not torch.equal(out[True], out[False]): raise RuntimeError("cached and uncached generation gave different tokens")
-    row = compare(f"GPT generation, {new_tokens} tokens", times["cached"], times["uncached"], target=target,
-                  ours_label="use_cache=True", reference_label="use_cache=False", unit="s/generation",
-                  same_tokens=True, new_tokens=new_tokens)
+        with torch.inference_mode():
+            out[use_cache] = model.generate(prompt, new_tokens, temperature=0, use_cache=use_cache)
+
+    times = time_interleaved(
+        {"cached": lambda: run(True), "uncached": lambda: run(False)}, repeats, warmup
+    )
+    if not torch.equal(out[True], out[False]):
+        raise RuntimeError("cached and uncached generation gave different tokens")
+    row = compare(
+        f"GPT generation, {new_tokens} tokens",
+        times["cached"],
+        times["uncached"],
+        target=target,
+        ours_label="use_cache=True",
+        reference_label="use_cache=False",
+        unit="s/generation",
+        same_tokens=True,
+        new_tokens=new_tokens,
+    )
     row["speedup"] = 1 / row["ratio"]
     return row
 
@@ -259,86 +460,181 @@ def load_smollm2_pair() -> tuple[GPT, "PretrainedTokenizer", nn.Module]:
     "SmolLM2-135M-Instruct as the book's GPT (+ tokenizer) and as `transformers`' LlamaForCausalLM from the same folder."
     from transformer_nbdev.data import get_cache_dir
     from transformer_nbdev.pretrained import SMOLLM2_FOLDER, load_smollm2
-    with warnings.catch_warnings():   # tqdm's "IProgress not found" when transformers loads in a notebook
+
+    with (
+        warnings.catch_warnings()
+    ):  # tqdm's "IProgress not found" when transformers loads in a notebook
         warnings.filterwarnings("ignore", message="IProgress not found")
         import transformers
+
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
         model, tok = load_smollm2()
-        hf = transformers.AutoModelForCausalLM.from_pretrained(get_cache_dir() / SMOLLM2_FOLDER, dtype=torch.float32)
+        hf = transformers.AutoModelForCausalLM.from_pretrained(
+            get_cache_dir() / SMOLLM2_FOLDER, dtype=torch.float32
+        )
     return model.eval(), tok, hf.eval()
+
 
 SMOLLM2_PROMPT = "Explain in a few sentences how a Transformer generates text one token at a time."
 
-def bench_smollm2(new_tokens: int = 128, repeats: int = 5, warmup: int = 1, prompt: str = SMOLLM2_PROMPT,
-                  models: tuple | None = None) -> dict:
+
+def bench_smollm2(
+    new_tokens: int = 128,
+    repeats: int = 5,
+    warmup: int = 1,
+    prompt: str = SMOLLM2_PROMPT,
+    models: tuple | None = None,
+) -> dict:
     "Greedy generation with SmolLM2-135M: our `GPT.generate` against `LlamaForCausalLM.generate(do_sample=False)`."
     model, tok, hf = models or load_smollm2_pair()
     ids = torch.tensor([tok.encode_chat([{"role": "user", "content": prompt}])])
     out = {}
+
     def ours():
-        with torch.inference_mode(): out["ours"] = model.generate(ids, new_tokens, temperature=0, eos_id=tok.eos_id)
+        with torch.inference_mode():
+            out["ours"] = model.generate(ids, new_tokens, temperature=0, eos_id=tok.eos_id)
+
     def ref():
         with torch.inference_mode():
-            out["ref"] = hf.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=new_tokens,
-                                     do_sample=False, eos_token_id=tok.eos_id, pad_token_id=tok.eos_id)
+            out["ref"] = hf.generate(
+                ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=new_tokens,
+                do_sample=False,
+                eos_token_id=tok.eos_id,
+                pad_token_id=tok.eos_id,
+            )
+
     times = time_interleaved({"ours": ours, "ref": ref}, repeats, warmup)
     same = out["ours"].tolist() == out["ref"].tolist()
     n_new = out["ours"].shape[1] - ids.shape[1]
-    return compare("SmolLM2-135M greedy generation", times["ours"], times["ref"], target=1.0,
-                   reference_label="transformers LlamaForCausalLM", unit="s/generation", same_tokens=same,
-                   prompt_tokens=ids.shape[1], new_tokens=n_new,
-                   ours_tokens_per_s=n_new / statistics.median(times["ours"]),
-                   reference_tokens_per_s=n_new / statistics.median(times["ref"]),
-                   text=tok.decode(out["ours"][0, ids.shape[1]:].tolist(), skip_special=True))
+    return compare(
+        "SmolLM2-135M greedy generation",
+        times["ours"],
+        times["ref"],
+        target=1.0,
+        reference_label="transformers LlamaForCausalLM",
+        unit="s/generation",
+        same_tokens=same,
+        prompt_tokens=ids.shape[1],
+        new_tokens=n_new,
+        ours_tokens_per_s=n_new / statistics.median(times["ours"]),
+        reference_tokens_per_s=n_new / statistics.median(times["ref"]),
+        text=tok.decode(out["ours"][0, ids.shape[1] :].tolist(), skip_special=True),
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #3d93119b
 def train_hf_bpe(texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2):
     "A `tokenizers` BPE trained like `BPETokenizer.train`: same pre-tokenization regex, special and byte tokens, min_frequency."
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
     from transformer_nbdev.tokenizer import DEFAULT_SPECIAL_TOKENS, PRETOKENIZE_PATTERN
+
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
     tok.pre_tokenizer = pre_tokenizers.Split(Regex(PRETOKENIZE_PATTERN), behavior="isolated")
     specials = list(DEFAULT_SPECIAL_TOKENS) + [f"<0x{b:02X}>" for b in range(256)]
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials,
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=specials,
+        show_progress=False,
+    )
     tok.train_from_iterator(texts, trainer)
     return tok
 
-def bench_tokenizer(vocab_size: int = 8000, n_train: int | None = None, n_encode: int | None = None,
-                    repeats: int = 5) -> list[dict]:
+
+def bench_tokenizer(
+    vocab_size: int = 8000,
+    n_train: int | None = None,
+    n_encode: int | None = None,
+    repeats: int = 5,
+) -> list[dict]:
     "Train both BPE tokenizers on Multi30k train (de + en) and time encoding of val + test sentences, cold and warm."
     from tokenizers import Tokenizer
     from transformer_nbdev.data import load_multi30k
     from transformer_nbdev.tokenizer import BPETokenizer
+
     train = [s for pair in load_multi30k("train")[:n_train] for s in pair]
-    texts = [s for split in ("val", "test") for pair in load_multi30k(split) for s in pair][:n_encode]
-    start = time.perf_counter(); ours = BPETokenizer.train(train, vocab_size); t_ours = time.perf_counter() - start
-    start = time.perf_counter(); hf = train_hf_bpe(train, vocab_size); t_hf = time.perf_counter() - start
+    texts = [s for split in ("val", "test") for pair in load_multi30k(split) for s in pair][
+        :n_encode
+    ]
+    start = time.perf_counter()
+    ours = BPETokenizer.train(train, vocab_size)
+    t_ours = time.perf_counter() - start
+    start = time.perf_counter()
+    hf = train_hf_bpe(train, vocab_size)
+    t_hf = time.perf_counter() - start
     hf_json = hf.to_str()
-    def ours_cold(): ours.clear_cache(); [ours.encode(s) for s in texts]
-    def ours_warm(): [ours.encode(s) for s in texts]
-    def hf_cold(): fresh = Tokenizer.from_str(hf_json); [fresh.encode(s) for s in texts]   # a new, empty cache
-    def hf_warm(): [hf.encode(s) for s in texts]
-    def hf_batch(): hf.encode_batch(texts)
-    hf_warm()                                                  # fill the warm tokenizer's cache once
-    t_load = summarize(time_interleaved({"load": lambda: Tokenizer.from_str(hf_json)}, repeats)["load"])["median"]
-    times = time_interleaved(dict(ours_cold=ours_cold, hf_cold=hf_cold, ours_warm=ours_warm, hf_warm=hf_warm,
-                                  hf_batch=hf_batch), repeats)
+
+    def ours_cold():
+        ours.clear_cache()
+        [ours.encode(s) for s in texts]
+
+    def ours_warm():
+        [ours.encode(s) for s in texts]
+
+    def hf_cold():
+        fresh = Tokenizer.from_str(hf_json)
+        [fresh.encode(s) for s in texts]  # a new, empty cache
+
+    def hf_warm():
+        [hf.encode(s) for s in texts]
+
+    def hf_batch():
+        hf.encode_batch(texts)
+
+    hf_warm()  # fill the warm tokenizer's cache once
+    t_load = summarize(
+        time_interleaved({"load": lambda: Tokenizer.from_str(hf_json)}, repeats)["load"]
+    )["median"]
+    times = time_interleaved(
+        dict(
+            ours_cold=ours_cold,
+            hf_cold=hf_cold,
+            ours_warm=ours_warm,
+            hf_warm=hf_warm,
+            hf_batch=hf_batch,
+        ),
+        repeats,
+    )
     times["hf_cold"] = [t - t_load for t in times["hf_cold"]]  # time the encoding, not the loading
     n = len(texts)
     ours_ids = [ours.encode(s) for s in texts]
     hf_ids = [e.ids for e in hf.encode_batch(texts)]
-    info = dict(unit="s/pass", sentences=n, vocab_size=(ours.vocab_size, hf.get_vocab_size()),
-                train_s=dict(ours=t_ours, reference=t_hf), train_sentences=len(train),
-                tokens_per_sentence=dict(ours=sum(map(len, ours_ids)) / n, reference=sum(map(len, hf_ids)) / n),
-                identical_encodings=sum(a == b for a, b in zip(ours_ids, hf_ids)) / n)
-    rows = [compare("BPE encoding, cold cache", times["ours_cold"], times["hf_cold"], reference_label="tokenizers",
-                    **info),
-            compare("BPE encoding, warm cache", times["ours_warm"], times["hf_warm"], reference_label="tokenizers",
-                    **info),
-            compare("BPE encoding, warm, vs encode_batch", times["ours_warm"], times["hf_batch"],
-                    reference_label="tokenizers encode_batch", **info)]
+    info = dict(
+        unit="s/pass",
+        sentences=n,
+        vocab_size=(ours.vocab_size, hf.get_vocab_size()),
+        train_s=dict(ours=t_ours, reference=t_hf),
+        train_sentences=len(train),
+        tokens_per_sentence=dict(
+            ours=sum(map(len, ours_ids)) / n, reference=sum(map(len, hf_ids)) / n
+        ),
+        identical_encodings=sum(a == b for a, b in zip(ours_ids, hf_ids)) / n,
+    )
+    rows = [
+        compare(
+            "BPE encoding, cold cache",
+            times["ours_cold"],
+            times["hf_cold"],
+            reference_label="tokenizers",
+            **info,
+        ),
+        compare(
+            "BPE encoding, warm cache",
+            times["ours_warm"],
+            times["hf_warm"],
+            reference_label="tokenizers",
+            **info,
+        ),
+        compare(
+            "BPE encoding, warm, vs encode_batch",
+            times["ours_warm"],
+            times["hf_batch"],
+            reference_label="tokenizers encode_batch",
+            **info,
+        ),
+    ]
     for row in rows:
         row["ours_sentences_per_s"] = n / row["ours"]["median"]
         row["reference_sentences_per_s"] = n / row["reference"]["median"]
@@ -347,116 +643,238 @@ def bench_tokenizer(vocab_size: int = 8000, n_train: int | None = None, n_encode
 # %% ../nbs/appendix/01_performance.ipynb #732793f8
 def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[], None]:
     "A function running fn() forward, then backward from the sum, clearing the gradients of `params` first."
+
     def run():
-        for p in params: p.grad = None
+        for p in params:
+            p.grad = None
         fn().sum().backward()
+
     return run
+
 
 def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     "Each technique against its readable (or default) counterpart: rows with ratio = fast / baseline time."
     from transformer_nbdev.attention import make_causal_mask, make_padding_mask
+
     rows, g = [], torch.Generator().manual_seed(0)
     # attention, fused kernel against chapter 2's function, decoder self-attention shape with masks
     B, H, T, d = (4, 2, 8, 16) if quick else (96, 8, 30, 32)
     Q, K, V = (torch.randn(B, H, T, d, generator=g).requires_grad_() for _ in range(3))
     lengths = torch.randint(T // 2, T + 1, (B,), generator=g)
-    ids = (torch.arange(T)[None] < lengths[:, None]).long()          # 1 = token, 0 = padding
+    ids = (torch.arange(T)[None] < lengths[:, None]).long()  # 1 = token, 0 = padding
     mask = make_padding_mask(ids, 0) & make_causal_mask(T)
     explicit = lambda: scaled_dot_product_attention(Q, K, V, mask)[0]
     fused = lambda: F.scaled_dot_product_attention(Q, K, V, attn_mask=mask)
-    with torch.no_grad(): test = (explicit() - fused()).abs().max().item()
-    t = time_interleaved({"fused": _fwd_bwd(fused, (Q, K, V)), "explicit": _fwd_bwd(explicit, (Q, K, V))}, repeats)
-    rows.append(compare("attention fwd+bwd", t["fused"], t["explicit"], ours_label="F.scaled_dot_product_attention",
-                        reference_label="chapter 2 explicit", max_abs_diff=test, shape=[B, H, T, d]))
+    with torch.no_grad():
+        test = (explicit() - fused()).abs().max().item()
+    t = time_interleaved(
+        {"fused": _fwd_bwd(fused, (Q, K, V)), "explicit": _fwd_bwd(explicit, (Q, K, V))}, repeats
+    )
+    rows.append(
+        compare(
+            "attention fwd+bwd",
+            t["fused"],
+            t["explicit"],
+            ours_label="F.scaled_dot_product_attention",
+            reference_label="chapter 2 explicit",
+            max_abs_diff=test,
+            shape=[B, H, T, d],
+        )
+    )
     # fused QKV projection against three projections, the translation model's width and batch
     n_tok, d_model = (64, 32) if quick else (96 * 30, 256)
     x = torch.randn(n_tok, d_model, generator=g)
     W_q, W_k, W_v = (nn.Linear(d_model, d_model) for _ in range(3))
     W_qkv = nn.Linear(d_model, 3 * d_model)
     with torch.no_grad():
-        W_qkv.weight.copy_(torch.cat([W_q.weight, W_k.weight, W_v.weight])); W_qkv.bias.copy_(torch.cat([W_q.bias, W_k.bias, W_v.bias]))
+        W_qkv.weight.copy_(torch.cat([W_q.weight, W_k.weight, W_v.weight]))
+        W_qkv.bias.copy_(torch.cat([W_q.bias, W_k.bias, W_v.bias]))
         test = (torch.cat([W_q(x), W_k(x), W_v(x)], -1) - W_qkv(x)).abs().max().item()
-    three = lambda: W_q(x) + W_k(x) + W_v(x)                            # (summed only to have one tensor to backprop)
+    three = lambda: W_q(x) + W_k(x) + W_v(x)  # (summed only to have one tensor to backprop)
     one = lambda: sum(W_qkv(x).split(d_model, dim=-1))
-    t = time_interleaved({"fused": _fwd_bwd(one, list(W_qkv.parameters())),
-                          "three": _fwd_bwd(three, [p for m in (W_q, W_k, W_v) for p in m.parameters()])}, repeats)
-    rows.append(compare("QKV projection fwd+bwd", t["fused"], t["three"], ours_label="one fused W_qkv",
-                        reference_label="three W_q, W_k, W_v", max_abs_diff=test, shape=[n_tok, d_model]))
+    t = time_interleaved(
+        {
+            "fused": _fwd_bwd(one, list(W_qkv.parameters())),
+            "three": _fwd_bwd(three, [p for m in (W_q, W_k, W_v) for p in m.parameters()]),
+        },
+        repeats,
+    )
+    rows.append(
+        compare(
+            "QKV projection fwd+bwd",
+            t["fused"],
+            t["three"],
+            ours_label="one fused W_qkv",
+            reference_label="three W_q, W_k, W_v",
+            max_abs_diff=test,
+            shape=[n_tok, d_model],
+        )
+    )
     # inference_mode against no_grad, cached greedy generation of chapter 7's GPT
-    config = gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()
+    config = (
+        gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()
+    )
     torch.manual_seed(0)
     model = GPT(config).eval()
     prompt, n_new = torch.randint(0, config.vocab_size, (1, 8), generator=g), 16 if quick else 128
+
     def gen_inference():
-        with torch.inference_mode(): return model.generate(prompt, n_new, temperature=0)
+        with torch.inference_mode():
+            return model.generate(prompt, n_new, temperature=0)
+
     def gen_no_grad():
-        with torch.no_grad(): return model.generate(prompt, n_new, temperature=0)
+        with torch.no_grad():
+            return model.generate(prompt, n_new, temperature=0)
+
     t = time_interleaved({"inference_mode": gen_inference, "no_grad": gen_no_grad}, repeats)
-    rows.append(compare(f"cached generation, {n_new} tokens", t["inference_mode"], t["no_grad"],
-                        ours_label="torch.inference_mode", reference_label="torch.no_grad",
-                        same_tokens=torch.equal(gen_inference(), gen_no_grad())))
+    rows.append(
+        compare(
+            f"cached generation, {n_new} tokens",
+            t["inference_mode"],
+            t["no_grad"],
+            ours_label="torch.inference_mode",
+            reference_label="torch.no_grad",
+            same_tokens=torch.equal(gen_inference(), gen_no_grad()),
+        )
+    )
     # bfloat16 matrix products against float32
     n = 128 if quick else 2048
     a32, b32 = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
     a16, b16 = a32.bfloat16(), b32.bfloat16()
     t = time_interleaved({"bf16": lambda: a16 @ b16, "fp32": lambda: a32 @ b32}, repeats)
-    rows.append(compare(f"matmul {n}x{n}", t["bf16"], t["fp32"], ours_label="bfloat16", reference_label="float32",
-                        rel_err=((a16 @ b16).float() - a32 @ b32).norm().item() / (a32 @ b32).norm().item()))
+    rows.append(
+        compare(
+            f"matmul {n}x{n}",
+            t["bf16"],
+            t["fp32"],
+            ours_label="bfloat16",
+            reference_label="float32",
+            rel_err=((a16 @ b16).float() - a32 @ b32).norm().item() / (a32 @ b32).norm().item(),
+        )
+    )
     # bfloat16 autocast against float32, GPT training step
     model = GPT(config).train()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
     Bt, Tt = (2, 16) if quick else (8, 256)
     xb, yb = (torch.randint(0, config.vocab_size, (Bt, Tt), generator=g) for _ in range(2))
+
     def step(dtype: torch.dtype | None):
         def run():
             opt.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype is not None): loss = model(xb, yb)[1]
-            loss.backward(); opt.step()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype is not None):
+                loss = model(xb, yb)[1]
+            loss.backward()
+            opt.step()
+
         return run
+
     t = time_interleaved({"bf16": step(torch.bfloat16), "fp32": step(None)}, max(2, repeats // 2))
-    rows.append(compare("GPT training step", t["bf16"], t["fp32"], ours_label="autocast bfloat16",
-                        reference_label="float32"))
+    rows.append(
+        compare(
+            "GPT training step",
+            t["bf16"],
+            t["fp32"],
+            ours_label="autocast bfloat16",
+            reference_label="float32",
+        )
+    )
     return rows
 
 # %% ../nbs/appendix/01_performance.ipynb #0bd0935e
 BENCHMARKS = ("train", "mfu", "cache", "smollm2", "tokenizer", "techniques")
 
-def run_benchmarks(quick: bool = False,              # tiny sizes and one or two repetitions: checks the code, not the speed
-                   threads: int | None = 2,          # torch.set_num_threads for the run (None: leave it)
-                   only: Sequence[str] | None = None,  # a subset of BENCHMARKS
-                   out: str | os.PathLike | None = None,  # write the results here as JSON
-                   log: Callable[[str], None] | None = print,
-                   models: tuple | None = None) -> dict:  # SmolLM2 pair from `load_smollm2_pair`, if already loaded
+
+def run_benchmarks(
+    quick: bool = False,  # tiny sizes and one or two repetitions: checks the code, not the speed
+    threads: int | None = 2,  # torch.set_num_threads for the run (None: leave it)
+    only: Sequence[str] | None = None,  # a subset of BENCHMARKS
+    out: str | os.PathLike | None = None,  # write the results here as JSON
+    log: Callable[[str], None] | None = print,
+    models: tuple | None = None,
+) -> dict:  # SmolLM2 pair from `load_smollm2_pair`, if already loaded
     "Run the benchmarks, side by side with their references; return (and optionally write) the results."
     only = list(BENCHMARKS if not only else only)
-    if unknown := set(only) - set(BENCHMARKS): raise ValueError(f"only={sorted(unknown)} must be among {BENCHMARKS}")
+    if unknown := set(only) - set(BENCHMARKS):
+        raise ValueError(f"only={sorted(unknown)} must be among {BENCHMARKS}")
     log = log or (lambda s: None)
     old_threads = torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    results = dict(machine=machine_info(), quick=quick, date=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                   comparisons=[], mfu=None, techniques=[])
+    if threads:
+        torch.set_num_threads(threads)
+    results = dict(
+        machine=machine_info(),
+        quick=quick,
+        date=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        comparisons=[],
+        mfu=None,
+        techniques=[],
+    )
     start = time.perf_counter()
     try:
         for name in only:
             log(f"[bench] {name} ...")
             t0 = time.perf_counter()
             if name == "train":
-                results["comparisons"].append(bench_training_step(
-                    **(dict(batch_size=8, min_len=4, max_len=8, vocab_size=500, d_model=32, n_heads=4, n_layers=1,
-                            d_ff=64, repeats=2, warmup=1) if quick else {})))
+                results["comparisons"].append(
+                    bench_training_step(
+                        **(
+                            dict(
+                                batch_size=8,
+                                min_len=4,
+                                max_len=8,
+                                vocab_size=500,
+                                d_model=32,
+                                n_heads=4,
+                                n_layers=1,
+                                d_ff=64,
+                                repeats=2,
+                                warmup=1,
+                            )
+                            if quick
+                            else {}
+                        )
+                    )
+                )
             elif name == "mfu":
-                results["mfu"] = bench_mfu(**(dict(config=gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64),
-                                                   batch_size=2, T=16, repeats=1, matmul_sizes=(128,)) if quick else {}))
+                results["mfu"] = bench_mfu(
+                    **(
+                        dict(
+                            config=gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64),
+                            batch_size=2,
+                            T=16,
+                            repeats=1,
+                            matmul_sizes=(128,),
+                        )
+                        if quick
+                        else {}
+                    )
+                )
             elif name == "cache":
-                results["comparisons"].append(bench_generation_cache(
-                    **(dict(config=gpt_config(d_model=32, n_layers=2, n_heads=2, max_seq_len=64), prompt_len=4,
-                            new_tokens=24, repeats=1) if quick else {})))
+                results["comparisons"].append(
+                    bench_generation_cache(
+                        **(
+                            dict(
+                                config=gpt_config(
+                                    d_model=32, n_layers=2, n_heads=2, max_seq_len=64
+                                ),
+                                prompt_len=4,
+                                new_tokens=24,
+                                repeats=1,
+                            )
+                            if quick
+                            else {}
+                        )
+                    )
+                )
             elif name == "smollm2":
-                results["comparisons"].append(bench_smollm2(models=models,
-                    **(dict(new_tokens=6, repeats=1, warmup=0) if quick else {})))
+                results["comparisons"].append(
+                    bench_smollm2(
+                        models=models, **(dict(new_tokens=6, repeats=1, warmup=0) if quick else {})
+                    )
+                )
             elif name == "tokenizer":
-                results["comparisons"] += bench_tokenizer(**(dict(vocab_size=600, n_train=1000, n_encode=200, repeats=1)
-                                                             if quick else {}))
+                results["comparisons"] += bench_tokenizer(
+                    **(dict(vocab_size=600, n_train=1000, n_encode=200, repeats=1) if quick else {})
+                )
             elif name == "techniques":
                 results["techniques"] = bench_techniques(quick, repeats=1 if quick else 5)
             log(f"[bench] {name} done in {time.perf_counter() - t0:.1f} s")
@@ -472,99 +890,164 @@ def _fmt_s(s: float) -> str:
     "Seconds in a readable unit."
     return f"{s:.3g} s" if s >= 1 else f"{s * 1e3:.3g} ms" if s >= 1e-3 else f"{s * 1e6:.3g} µs"
 
+
 def results_table(results: dict) -> str:
     "The comparisons (and techniques) as a text table: medians ± IQR, ratio ours/reference with quartiles, target."
     lines = []
+
     def section(title: str, rows: list[dict], col_ours: str, col_ref: str):
-        lines.append(f"{title:<38} {col_ours:>22} {col_ref:>22} {'ratio [q1-q3]':>19} {'target':>8}")
+        lines.append(
+            f"{title:<38} {col_ours:>22} {col_ref:>22} {'ratio [q1-q3]':>19} {'target':>8}"
+        )
         for r in rows:
             o, f = r["ours"], r["reference"]
-            target = "" if r.get("target") is None else f"<= {r['target']:g} " + ("met" if r["met"] else "MISSED")
-            lines.append(f"{r['name']:<38} {_fmt_s(o['median']) + ' ± ' + _fmt_s(o['iqr']):>22} "
-                         f"{_fmt_s(f['median']) + ' ± ' + _fmt_s(f['iqr']):>22} "
-                         f"{r['ratio']:>6.3f} [{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}] {target:>8}")
+            target = (
+                ""
+                if r.get("target") is None
+                else f"<= {r['target']:g} " + ("met" if r["met"] else "MISSED")
+            )
+            lines.append(
+                f"{r['name']:<38} {_fmt_s(o['median']) + ' ± ' + _fmt_s(o['iqr']):>22} "
+                f"{_fmt_s(f['median']) + ' ± ' + _fmt_s(f['iqr']):>22} "
+                f"{r['ratio']:>6.3f} [{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}] {target:>8}"
+            )
             lines.append(f"{'':<38} {r['ours_label'][:22]:>22} {r['reference_label'][:22]:>22}")
-    section("comparison (time per call)", results["comparisons"], "ours (median ± IQR)", "reference")
+
+    section(
+        "comparison (time per call)", results["comparisons"], "ours (median ± IQR)", "reference"
+    )
     if results.get("mfu"):
         m = results["mfu"]
         lines.append("")
-        lines.append(f"GPT training: {_fmt_s(m['step']['median'])} per step (IQR {_fmt_s(m['step']['iqr'])}), "
-                     f"{m['tokens_per_s']:,.0f} tokens/s, {m['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s achieved; "
-                     f"fp32 matmul peak {m['peak_flops_per_s'] / 1e9:.1f} GFLOP/s -> MFU {m['mfu']:.1%}")
+        lines.append(
+            f"GPT training: {_fmt_s(m['step']['median'])} per step (IQR {_fmt_s(m['step']['iqr'])}), "
+            f"{m['tokens_per_s']:,.0f} tokens/s, {m['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s achieved; "
+            f"fp32 matmul peak {m['peak_flops_per_s'] / 1e9:.1f} GFLOP/s -> MFU {m['mfu']:.1%}"
+        )
     if results.get("techniques"):
         lines.append("")
         section("technique (time per call)", results["techniques"], "fast", "baseline")
     return "\n".join(lines)
 
+
 def plot_ratios(results: dict, ax=None):
     "Horizontal bars of the time ratios ours/reference (log scale) with each target as a black tick; returns the axes."
     import matplotlib.pyplot as plt
+
     rows = results["comparisons"] + results.get("techniques", [])
-    if ax is None: _, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.5))
     y = range(len(rows))
-    colors = ["tab:gray" if r.get("target") is None else "tab:green" if r["met"] else "tab:red" for r in rows]
+    colors = [
+        "tab:gray" if r.get("target") is None else "tab:green" if r["met"] else "tab:red"
+        for r in rows
+    ]
     ax.barh(y, [r["ratio"] for r in rows], color=colors)
-    for i, r in enumerate(rows):   # the quartiles of the per-round ratios, as a thin line across the bar's end
+    for i, r in enumerate(
+        rows
+    ):  # the quartiles of the per-round ratios, as a thin line across the bar's end
         ax.plot([r["ratio_q1"], r["ratio_q3"]], [i, i], color="dimgray", lw=1, marker="|")
-        if r.get("target") is not None: ax.plot([r["target"]] * 2, [i - 0.4, i + 0.4], color="black", lw=2)
+        if r.get("target") is not None:
+            ax.plot([r["target"]] * 2, [i - 0.4, i + 0.4], color="black", lw=2)
     ax.axvline(1.0, color="gray", ls=":", lw=1)
     ax.set_xscale("log")
     from matplotlib.ticker import NullFormatter, ScalarFormatter
-    ax.xaxis.set_major_formatter(ScalarFormatter()); ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xticks([t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]])
-    ax.set_yticks(list(y), [f"{r['name']}\n({r['ours_label']} / {r['reference_label']})" for r in rows], fontsize=7)
+
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(
+        [t for t in (0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5) if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    )
+    ax.set_yticks(
+        list(y),
+        [f"{r['name']}\n({r['ours_label']} / {r['reference_label']})" for r in rows],
+        fontsize=7,
+    )
     ax.invert_yaxis()
     ax.set_xlabel("time ratio ours / reference (log scale; < 1: ours faster)")
-    ax.set_title("Green: target met, red: missed, gray: no target; black tick = target", fontsize=10)
+    ax.set_title(
+        "Green: target met, red: missed, gray: no target; black tick = target", fontsize=10
+    )
     return ax
 
 # %% ../nbs/appendix/01_performance.ipynb #880d07b6
 from contextlib import contextmanager
 
+
 @contextmanager
 def _quiet_fd2():
     "Silence what C++ code writes to file descriptor 2 meanwhile (the profiler's start/stop lines)."
     import sys
+
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
-    try: yield
+    try:
+        yield
     finally:
-        os.dup2(saved, 2); os.close(saved); os.close(devnull)
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
-def profile_table(fn: Callable[[], object], steps: int = 3, row_limit: int = 12, sort_by: str = "self_cpu_time_total") -> str:
+
+def profile_table(
+    fn: Callable[[], object],
+    steps: int = 3,
+    row_limit: int = 12,
+    sort_by: str = "self_cpu_time_total",
+) -> str:
     "The `torch.profiler` table of `steps` calls of `fn` (after one untimed call), the top `row_limit` operators."
     from torch.profiler import ProfilerActivity, profile
+
     fn()
     with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(steps): fn()
+        for _ in range(steps):
+            fn()
     return prof.key_averages().table(sort_by=sort_by, row_limit=row_limit, max_name_column_width=40)
 
+
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+
 
 def profile_summary(fn: Callable[[], object]) -> dict:
     "Time of one call of `fn` under the profiler, the share of it spent in matrix products, and the number of operator calls."
     from torch.profiler import ProfilerActivity, profile
+
     fn()
-    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as prof: fn()
+    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     matmul = sum(e.self_cpu_time_total for e in events if e.key in MATMUL_OPS)
-    return dict(self_cpu_s=total / 1e6, matmul_s=matmul / 1e6, matmul_share=matmul / total,
-                aten_calls=sum(e.count for e in events if e.key.startswith("aten::")))
+    return dict(
+        self_cpu_s=total / 1e6,
+        matmul_s=matmul / 1e6,
+        matmul_share=matmul / total,
+        aten_calls=sum(e.count for e in events if e.key.startswith("aten::")),
+    )
 
 # %% ../nbs/appendix/01_performance.ipynb #0b19d315
 @call_parse
-def tnb_bench(out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
-              quick: store_true = False,         # tiny sizes, one or two repetitions (checks the code, < 30 s)
-              threads: int = 2,                  # torch threads for the timed runs (0: PyTorch's default)
-              only: str = ""):                   # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
+def tnb_bench(
+    out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
+    quick: store_true = False,  # tiny sizes, one or two repetitions (checks the code, < 30 s)
+    threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
+    only: str = "",
+):  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
     "Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the table, write the JSON."
     import sys
-    results = run_benchmarks(quick=quick, threads=threads or None, only=[s for s in only.split(",") if s] or None,
-                             out=out, log=lambda s: print(s, file=sys.stderr, flush=True))
+
+    results = run_benchmarks(
+        quick=quick,
+        threads=threads or None,
+        only=[s for s in only.split(",") if s] or None,
+        out=out,
+        log=lambda s: print(s, file=sys.stderr, flush=True),
+    )
     m = results["machine"]
-    print(f"{m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} on {m['torch_threads']} threads, "
-          f"{results['wall_s']:.0f} s in all")
+    print(
+        f"{m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} on {m['torch_threads']} threads, "
+        f"{results['wall_s']:.0f} s in all"
+    )
     print(results_table(results))
     print(f"results written to {out}")

@@ -21,50 +21,81 @@ __all__ = ['TOKENIZERS', 'SMOOTH_DEFAULTS', 'PERTURBATIONS', 'tokenize_13a', 'ex
 # %% ../nbs/foundations/06i_bleu.ipynb #097ac022
 # mteval-v13a.pl's language-dependent rules, applied in this order
 _13A_RULES = [
-    (re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])"), r" \1 "),  # ASCII symbols except ' - . , become tokens
-    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),              # period or comma not preceded by a digit
-    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),              # period or comma not followed by a digit
-    (re.compile(r"([0-9])(-)"), r"\1 \2 "),                   # hyphen after a digit
+    (
+        re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])"),
+        r" \1 ",
+    ),  # ASCII symbols except ' - . , become tokens
+    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),  # period or comma not preceded by a digit
+    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),  # period or comma not followed by a digit
+    (re.compile(r"([0-9])(-)"), r"\1 \2 "),  # hyphen after a digit
 ]
 
-@lru_cache(maxsize=2**16)  # the same references are tokenized again for every system and every bootstrap sample
+
+@lru_cache(
+    maxsize=2**16
+)  # the same references are tokenized again for every system and every bootstrap sample
 def tokenize_13a(line: str) -> str:
     "Tokenize `line` like `mteval-v13a.pl` (sacreBLEU's default `13a`): tokens separated by single spaces."
     line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
     if "&" in line:
-        line = line.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+        line = (
+            line.replace("&quot;", '"')
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+        )
     line = f" {line} "
-    for pattern, replacement in _13A_RULES: line = pattern.sub(replacement, line)
+    for pattern, replacement in _13A_RULES:
+        line = pattern.sub(replacement, line)
     return " ".join(line.split())
 
 # %% ../nbs/foundations/06i_bleu.ipynb #fc0635ef
-def _no_tokenize(line: str) -> str: return line
+def _no_tokenize(line: str) -> str:
+    return line
+
 
 TOKENIZERS: dict[str, Callable[[str], str]] = {"13a": tokenize_13a, "none": _no_tokenize}
 
+
 def _words(sentence: str, lowercase: bool, tokenize: str) -> list[str]:
     "The words BLEU counts: optionally lowercased, trailing whitespace stripped, tokenized, split on whitespace."
-    if tokenize not in TOKENIZERS: raise ValueError(f"tokenize={tokenize!r} must be one of {list(TOKENIZERS)}")
-    if lowercase: sentence = sentence.lower()
+    if tokenize not in TOKENIZERS:
+        raise ValueError(f"tokenize={tokenize!r} must be one of {list(TOKENIZERS)}")
+    if lowercase:
+        sentence = sentence.lower()
     return TOKENIZERS[tokenize](sentence.rstrip()).split()
+
 
 def extract_ngrams(tokens: Sequence[str], max_order: int = 4) -> Counter:
     "Counts of all n-grams of `tokens` (as tuples), for 1 <= n <= `max_order`."
-    return Counter(tuple(tokens[i:i + n]) for n in range(1, max_order + 1) for i in range(len(tokens) - n + 1))
+    return Counter(
+        tuple(tokens[i : i + n])
+        for n in range(1, max_order + 1)
+        for i in range(len(tokens) - n + 1)
+    )
 
-def bleu_segment_stats(hypothesis: str, references: Sequence[str | None], max_ngram_order: int = 4,
-                       lowercase: bool = False, tokenize: str = "13a") -> list[int]:
+
+def bleu_segment_stats(
+    hypothesis: str,
+    references: Sequence[str | None],
+    max_ngram_order: int = 4,
+    lowercase: bool = False,
+    tokenize: str = "13a",
+) -> list[int]:
     """BLEU's sufficient statistics of one sentence: `[hyp_len, ref_len, correct_1..N, total_1..N]`.
 
     `references` are this sentence's references (None entries are skipped, to allow a variable number per
     sentence); `ref_len` is the reference length closest to `hyp_len`, the shorter one on a tie."""
     references = [r for r in references if r is not None]
-    if not references: raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
+    if not references:
+        raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
     max_ref_counts, ref_lens = Counter(), []
     for ref in references:
         words = _words(ref, lowercase, tokenize)
         ref_lens.append(len(words))
-        max_ref_counts |= extract_ngrams(words, max_ngram_order)  # `|` keeps the larger count: clip at the best reference
+        max_ref_counts |= extract_ngrams(
+            words, max_ngram_order
+        )  # `|` keeps the larger count: clip at the best reference
     hyp = _words(hypothesis, lowercase, tokenize)
     correct, total = [0] * max_ngram_order, [0] * max_ngram_order
     for g, count in extract_ngrams(hyp, max_ngram_order).items():
@@ -76,16 +107,18 @@ def bleu_segment_stats(hypothesis: str, references: Sequence[str | None], max_ng
 # %% ../nbs/foundations/06i_bleu.ipynb #c7ef33e1
 SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
 
+
 @dataclass
 class BLEUScore:
     "A BLEU score (0-100) with its parts: n-gram precisions (%), brevity penalty, lengths and n-gram counts."
+
     score: float
     precisions: list[float]
     bp: float
     sys_len: int
     ref_len: int
-    counts: list[int]   # clipped n-gram matches, n = 1..N
-    totals: list[int]   # hypothesis n-grams, n = 1..N
+    counts: list[int]  # clipped n-gram matches, n = 1..N
+    totals: list[int]  # hypothesis n-grams, n = 1..N
 
     @property
     def ratio(self) -> float:
@@ -94,115 +127,191 @@ class BLEUScore:
 
     def __str__(self) -> str:
         precisions = "/".join(f"{p:.1f}" for p in self.precisions)
-        return (f"BLEU = {self.score:.2f} {precisions} (BP = {self.bp:.3f} ratio = {self.ratio:.3f} "
-                f"hyp_len = {self.sys_len:d} ref_len = {self.ref_len:d})")
+        return (
+            f"BLEU = {self.score:.2f} {precisions} (BP = {self.bp:.3f} ratio = {self.ratio:.3f} "
+            f"hyp_len = {self.sys_len:d} ref_len = {self.ref_len:d})"
+        )
 
-def bleu_from_stats(stats: Sequence[float], smooth_method: str = "exp", smooth_value: float | None = None,
-                    use_effective_order: bool = False) -> BLEUScore:
+
+def bleu_from_stats(
+    stats: Sequence[float],
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = False,
+) -> BLEUScore:
     "BLEU from (summed) sentence statistics `[sys_len, ref_len, correct_1..N, total_1..N]`, with sacreBLEU's smoothing."
     if smooth_method not in SMOOTH_DEFAULTS:
         raise ValueError(f"smooth_method={smooth_method!r} must be one of {list(SMOOTH_DEFAULTS)}")
-    if len(stats) < 4 or len(stats) % 2: raise ValueError(f"stats has {len(stats)} values, expected 2 + 2 * max_ngram_order")
-    if smooth_value is None: smooth_value = SMOOTH_DEFAULTS[smooth_method]
+    if len(stats) < 4 or len(stats) % 2:
+        raise ValueError(f"stats has {len(stats)} values, expected 2 + 2 * max_ngram_order")
+    if smooth_value is None:
+        smooth_value = SMOOTH_DEFAULTS[smooth_method]
     N = (len(stats) - 2) // 2
     sys_len, ref_len = int(stats[0]), int(stats[1])
-    correct, total = [int(x) for x in stats[2:2 + N]], [int(x) for x in stats[2 + N:]]
+    correct, total = [int(x) for x in stats[2 : 2 + N]], [int(x) for x in stats[2 + N :]]
     bp = 1.0 if sys_len >= ref_len else (math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0)
     precisions = [0.0] * N
-    if not any(correct): return BLEUScore(0.0, precisions, bp, sys_len, ref_len, correct, total)
+    if not any(correct):
+        return BLEUScore(0.0, precisions, bp, sys_len, ref_len, correct, total)
     zeros_so_far, eff_order = 0, N
     for n in range(1, N + 1):
         c, t = correct[n - 1], total[n - 1]
-        if smooth_method == "add-k" and n > 1: c, t = c + smooth_value, t + smooth_value
-        if t == 0: break                       # no n-grams of this order (or higher) in the hypotheses
-        if use_effective_order: eff_order = n
-        if c > 0: precisions[n - 1] = 100.0 * c / t
+        if smooth_method == "add-k" and n > 1:
+            c, t = c + smooth_value, t + smooth_value
+        if t == 0:
+            break  # no n-grams of this order (or higher) in the hypotheses
+        if use_effective_order:
+            eff_order = n
+        if c > 0:
+            precisions[n - 1] = 100.0 * c / t
         elif smooth_method == "exp":
             zeros_so_far += 1
-            precisions[n - 1] = 100.0 / (2 ** zeros_so_far * t)
-        elif smooth_method == "floor": precisions[n - 1] = 100.0 * smooth_value / t
+            precisions[n - 1] = 100.0 / (2**zeros_so_far * t)
+        elif smooth_method == "floor":
+            precisions[n - 1] = 100.0 * smooth_value / t
     log_mean = sum(math.log(p) if p > 0 else -math.inf for p in precisions[:eff_order]) / eff_order
     return BLEUScore(bp * math.exp(log_mean), precisions, bp, sys_len, ref_len, correct, total)
 
 # %% ../nbs/foundations/06i_bleu.ipynb #c42841a0
-def reference_streams(references: Sequence[str | None] | Sequence[Sequence[str | None]],
-                      n_hypotheses: int) -> list[list[str | None]]:
+def reference_streams(
+    references: Sequence[str | None] | Sequence[Sequence[str | None]], n_hypotheses: int
+) -> list[list[str | None]]:
     """`references` as sacreBLEU's list of reference streams, each with one reference (or None) per hypothesis.
 
     A plain list of strings is a single stream. Every stream must have `n_hypotheses` entries."""
-    if isinstance(references, str): raise ValueError("references must be a list of strings or of reference streams, not a string")
+    if isinstance(references, str):
+        raise ValueError(
+            "references must be a list of strings or of reference streams, not a string"
+        )
     references = list(references)
-    streams = [references] if all(r is None or isinstance(r, str) for r in references) else [list(s) for s in references]
+    streams = (
+        [references]
+        if all(r is None or isinstance(r, str) for r in references)
+        else [list(s) for s in references]
+    )
     for k, stream in enumerate(streams):
         if len(stream) != n_hypotheses:
-            raise ValueError(f"reference stream {k} has {len(stream)} sentences but there are {n_hypotheses} hypotheses")
+            raise ValueError(
+                f"reference stream {k} has {len(stream)} sentences but there are {n_hypotheses} hypotheses"
+            )
     return streams
 
-def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]],
-                smooth_method: str = "exp", smooth_value: float | None = None, lowercase: bool = False,
-                tokenize: str = "13a", use_effective_order: bool = False, max_ngram_order: int = 4) -> BLEUScore:
+
+def corpus_bleu(
+    hypotheses: Sequence[str],
+    references: Sequence[str] | Sequence[Sequence[str | None]],
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    lowercase: bool = False,
+    tokenize: str = "13a",
+    use_effective_order: bool = False,
+    max_ngram_order: int = 4,
+) -> BLEUScore:
     """Corpus BLEU of detokenized `hypotheses` against `references` (one stream, or a list of streams), as
     `sacrebleu.corpus_bleu` with the same arguments: statistics summed over sentences, then one score."""
-    if isinstance(hypotheses, str): raise ValueError("hypotheses must be a list of strings, not a string")
-    if len(hypotheses) == 0: raise ValueError("hypotheses is empty: BLEU needs at least one sentence")
+    if isinstance(hypotheses, str):
+        raise ValueError("hypotheses must be a list of strings, not a string")
+    if len(hypotheses) == 0:
+        raise ValueError("hypotheses is empty: BLEU needs at least one sentence")
     streams = reference_streams(references, len(hypotheses))
-    stats = [bleu_segment_stats(h, refs, max_ngram_order, lowercase, tokenize) for h, refs in zip(hypotheses, zip(*streams))]
-    return bleu_from_stats([sum(column) for column in zip(*stats)], smooth_method, smooth_value, use_effective_order)
+    stats = [
+        bleu_segment_stats(h, refs, max_ngram_order, lowercase, tokenize)
+        for h, refs in zip(hypotheses, zip(*streams))
+    ]
+    return bleu_from_stats(
+        [sum(column) for column in zip(*stats)], smooth_method, smooth_value, use_effective_order
+    )
 
-def sentence_bleu(hypothesis: str, references: str | Sequence[str], smooth_method: str = "exp",
-                  smooth_value: float | None = None, lowercase: bool = False, tokenize: str = "13a",
-                  use_effective_order: bool = True, max_ngram_order: int = 4) -> BLEUScore:
+
+def sentence_bleu(
+    hypothesis: str,
+    references: str | Sequence[str],
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    lowercase: bool = False,
+    tokenize: str = "13a",
+    use_effective_order: bool = True,
+    max_ngram_order: int = 4,
+) -> BLEUScore:
     "BLEU of one `hypothesis` against its reference(s), as `sacrebleu.sentence_bleu` (smoothed, effective order)."
     references = [references] if isinstance(references, str) else references
-    return bleu_from_stats(bleu_segment_stats(hypothesis, references, max_ngram_order, lowercase, tokenize),
-                           smooth_method, smooth_value, use_effective_order)
+    return bleu_from_stats(
+        bleu_segment_stats(hypothesis, references, max_ngram_order, lowercase, tokenize),
+        smooth_method,
+        smooth_value,
+        use_effective_order,
+    )
 
 # %% ../nbs/foundations/06i_bleu.ipynb #6d46e0b2
 PERTURBATIONS = ("drop", "swap", "shuffle", "truncate", "case", "punct")
 
+
 def _edit_punctuation(word: str) -> str:
     "Remove a trailing punctuation mark, or add a comma if there is none."
     return word[:-1] if len(word) > 1 and word[-1] in ".,;:!?" else word + ","
+
 
 def perturb(sentence: str, kind: str, amount: float, rng: random.Random) -> str:
     """A copy of `sentence` damaged in one controlled way, for probing metrics (`kind` in `PERTURBATIONS`).
 
     `amount` in [0, 1] is the probability per word (drop, swap, shuffle, case, punct) or the fraction of words cut
     from the end (truncate). `rng` makes it reproducible."""
-    if kind not in PERTURBATIONS: raise ValueError(f"kind={kind!r} must be one of {PERTURBATIONS}")
-    if not 0.0 <= amount <= 1.0: raise ValueError(f"amount={amount} must be in [0, 1]")
+    if kind not in PERTURBATIONS:
+        raise ValueError(f"kind={kind!r} must be one of {PERTURBATIONS}")
+    if not 0.0 <= amount <= 1.0:
+        raise ValueError(f"amount={amount} must be in [0, 1]")
     words = sentence.split()
-    if kind == "drop": words = [w for w in words if rng.random() >= amount]
+    if kind == "drop":
+        words = [w for w in words if rng.random() >= amount]
     elif kind == "swap":
         i = 0
         while i < len(words) - 1:
             if rng.random() < amount:
                 words[i], words[i + 1] = words[i + 1], words[i]
-                i += 2                          # a word moves at most one place
-            else: i += 1
+                i += 2  # a word moves at most one place
+            else:
+                i += 1
     elif kind == "shuffle":
         picked = [i for i in range(len(words)) if rng.random() < amount]
         moved = [words[i] for i in picked]
         rng.shuffle(moved)
-        for i, w in zip(picked, moved): words[i] = w
-    elif kind == "truncate": words = words[:int((1.0 - amount) * len(words) + 0.5)]   # keep 1 - amount, rounded half up
-    elif kind == "case": words = [w.swapcase() if rng.random() < amount else w for w in words]
-    else: words = [_edit_punctuation(w) if rng.random() < amount else w for w in words]
+        for i, w in zip(picked, moved):
+            words[i] = w
+    elif kind == "truncate":
+        words = words[: int((1.0 - amount) * len(words) + 0.5)]  # keep 1 - amount, rounded half up
+    elif kind == "case":
+        words = [w.swapcase() if rng.random() < amount else w for w in words]
+    else:
+        words = [_edit_punctuation(w) if rng.random() < amount else w for w in words]
     return " ".join(words)
 
 # %% ../nbs/foundations/06i_bleu.ipynb #b2094c9b
 def _library_version() -> str:
-    try: return "transformer_nbdev-" + metadata.version("transformer-nbdev")
-    except metadata.PackageNotFoundError: return "transformer_nbdev"
+    try:
+        return "transformer_nbdev-" + metadata.version("transformer-nbdev")
+    except metadata.PackageNotFoundError:
+        return "transformer_nbdev"
 
-def bleu_signature(nrefs: int | str = 1, lowercase: bool = False, tokenize: str = "13a", smooth_method: str = "exp",
-                   smooth_value: float | None = None, use_effective_order: bool = False) -> str:
+
+def bleu_signature(
+    nrefs: int | str = 1,
+    lowercase: bool = False,
+    tokenize: str = "13a",
+    smooth_method: str = "exp",
+    smooth_value: float | None = None,
+    use_effective_order: bool = False,
+) -> str:
     "A reproducibility signature in sacreBLEU's format, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:...`."
     if smooth_method not in SMOOTH_DEFAULTS:
         raise ValueError(f"smooth_method={smooth_method!r} must be one of {list(SMOOTH_DEFAULTS)}")
-    if tokenize not in TOKENIZERS: raise ValueError(f"tokenize={tokenize!r} must be one of {list(TOKENIZERS)}")
+    if tokenize not in TOKENIZERS:
+        raise ValueError(f"tokenize={tokenize!r} must be one of {list(TOKENIZERS)}")
     smooth = smooth_method
-    if SMOOTH_DEFAULTS[smooth_method] is not None:      # methods with a parameter show its value
-        smooth += f"[{(SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value):.2f}]"
-    return (f"nrefs:{nrefs}|case:{'lc' if lowercase else 'mixed'}|eff:{'yes' if use_effective_order else 'no'}"
-            f"|tok:{tokenize}|smooth:{smooth}|version:{_library_version()}")
+    if SMOOTH_DEFAULTS[smooth_method] is not None:  # methods with a parameter show its value
+        smooth += (
+            f"[{(SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value):.2f}]"
+        )
+    return (
+        f"nrefs:{nrefs}|case:{'lc' if lowercase else 'mixed'}|eff:{'yes' if use_effective_order else 'no'}"
+        f"|tok:{tokenize}|smooth:{smooth}|version:{_library_version()}"
+    )

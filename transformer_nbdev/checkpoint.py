@@ -22,62 +22,102 @@ __all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'write_json', 'save_model'
 # %% ../nbs/foundations/06c_checkpoint.ipynb #27c74995
 CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
 
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     "Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the old file or the new one, never half of one."
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")   # same directory, so os.replace is a rename
+    tmp = path.with_name(
+        f".{path.name}.{os.getpid()}.tmp"
+    )  # same directory, so os.replace is a rename
     try:
         write(tmp)
         os.replace(tmp, path)
     finally:
-        if tmp.exists(): tmp.unlink()
+        if tmp.exists():
+            tmp.unlink()
     return path
+
 
 def write_json(path: str | os.PathLike, obj, indent: int = 1) -> Path:
     "Write `obj` as UTF-8 JSON (non-ASCII characters kept, a newline at the end) with `atomic_write`."
-    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=indent, ensure_ascii=False) + "\n",
-                                                         encoding="utf-8"))
+    return atomic_write(
+        path,
+        lambda tmp: tmp.write_text(
+            json.dumps(obj, indent=indent, ensure_ascii=False) + "\n", encoding="utf-8"
+        ),
+    )
 
-def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
+
+def save_model(
+    model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
+) -> Path:
     "Write `model`'s weights to a safetensors file with its `config` and class in the metadata; atomic (temp + os.replace)."
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
-        raise ValueError(f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a checkpoint")
-    try: config_json = json.dumps(config)
-    except TypeError as e: raise ValueError(f"model.config must be JSON-serializable: {e}") from e
-    meta = {"format": "pt", CLASS_KEY: f"{type(model).__module__}:{type(model).__qualname__}", CONFIG_KEY: config_json}
+        raise ValueError(
+            f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a checkpoint"
+        )
+    try:
+        config_json = json.dumps(config)
+    except TypeError as e:
+        raise ValueError(f"model.config must be JSON-serializable: {e}") from e
+    meta = {
+        "format": "pt",
+        CLASS_KEY: f"{type(model).__module__}:{type(model).__qualname__}",
+        CONFIG_KEY: config_json,
+    }
     meta.update(metadata or {})
-    return atomic_write(path, lambda tmp: safetensors.torch.save_model(model, str(tmp), metadata=meta))
+    return atomic_write(
+        path, lambda tmp: safetensors.torch.save_model(model, str(tmp), metadata=meta)
+    )
+
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     "The metadata of a safetensors file; ValueError if the file is truncated or not safetensors."
     try:
-        with safetensors.safe_open(str(path), framework="pt") as f: return f.metadata() or {}
-    except FileNotFoundError: raise
-    except Exception as e:   # SafetensorError: bad header, sizes that do not fit the file, ...
-        raise ValueError(f"{path} is not a readable safetensors file (truncated, or not a checkpoint): {e}") from e
+        with safetensors.safe_open(str(path), framework="pt") as f:
+            return f.metadata() or {}
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # SafetensorError: bad header, sizes that do not fit the file, ...
+        raise ValueError(
+            f"{path} is not a readable safetensors file (truncated, or not a checkpoint): {e}"
+        ) from e
+
 
 def _resolve_class(name: str) -> type:
     module_name, _, qualname = name.partition(":")
     if module_name == "__main__" or module_name.split(".")[0] == "transformer_nbdev":
-        module = sys.modules.get("__main__") if module_name == "__main__" else importlib.import_module(module_name)
+        module = (
+            sys.modules.get("__main__")
+            if module_name == "__main__"
+            else importlib.import_module(module_name)
+        )
         cls = getattr(module, qualname, None)
-        if isinstance(cls, type) and issubclass(cls, nn.Module): return cls
+        if isinstance(cls, type) and issubclass(cls, nn.Module):
+            return cls
     raise ValueError(f"cannot rebuild class {name!r} from the checkpoint alone: pass cls=...")
+
 
 def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "cpu") -> nn.Module:
     "Rebuild the model saved by `save_model` at `path` (class from the metadata unless `cls` is given), in eval mode."
-    if not Path(path).is_file(): raise FileNotFoundError(f"no checkpoint at {path}")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
     meta = read_metadata(path)
     if CLASS_KEY not in meta or CONFIG_KEY not in meta:
-        raise ValueError(f"{path} is a safetensors file but not a transformer_nbdev checkpoint: its metadata has no "
-                         f"{CLASS_KEY!r} and {CONFIG_KEY!r} (was it written by save_model?)")
-    if cls is None: cls = _resolve_class(meta[CLASS_KEY])
+        raise ValueError(
+            f"{path} is a safetensors file but not a transformer_nbdev checkpoint: its metadata has no "
+            f"{CLASS_KEY!r} and {CONFIG_KEY!r} (was it written by save_model?)"
+        )
+    if cls is None:
+        cls = _resolve_class(meta[CLASS_KEY])
     elif cls.__qualname__ != meta[CLASS_KEY].partition(":")[2]:
         raise ValueError(f"{path} holds a {meta[CLASS_KEY]}, not a {cls.__qualname__}")
     model = cls(**json.loads(meta[CONFIG_KEY]))
     try:
         safetensors.torch.load_model(model, str(path), strict=True, device=str(device))
     except Exception as e:
-        raise ValueError(f"the tensors in {path} do not fit {cls.__qualname__}(**config): {e}") from e
+        raise ValueError(
+            f"the tensors in {path} do not fit {cls.__qualname__}(**config): {e}"
+        ) from e
     return model.to(device).eval()

@@ -11,8 +11,13 @@ import time
 import torch
 from fastcore.script import call_parse
 
-from .transformer import (Transformer, DEFAULT_EOS_IDX, train_copy_task, copy_task_batch,
-                                           sequences_equal)
+from transformer_nbdev.transformer import (
+    Transformer,
+    DEFAULT_EOS_IDX,
+    train_copy_task,
+    copy_task_batch,
+    sequences_equal,
+)
 from .checkpoint import save_model, load_model
 
 # %% auto #0
@@ -23,84 +28,138 @@ def parse_ids(text: str, name: str = "src") -> torch.Tensor:
     "Token ids from a string such as '3 4 5' or '3,4,5' -> LongTensor (1, T)."
     parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
     if not parts or not all(p.isdigit() for p in parts):
-        raise ValueError(f"{name}={text!r} must be token ids separated by spaces or commas, such as '3 4 5'")
+        raise ValueError(
+            f"{name}={text!r} must be token ids separated by spaces or commas, such as '3 4 5'"
+        )
     return torch.tensor([[int(p) for p in parts]])
+
 
 @call_parse
 def tnb_train(
     out: str = "copy_model.safetensors",  # where to write the checkpoint
-    steps: int = 1500,                    # training steps
-    d_model: int = 64,                    # model width
-    n_heads: int = 4,                     # attention heads
-    n_layers: int = 2,                    # layers in the encoder and in the decoder
-    d_ff: int = 128,                      # feed-forward hidden size
-    batch_size: int = 128,                # sequences per step
-    warmup: int = 200,                    # warm-up steps of the Noam schedule
-    vocab_size: int = 11,                 # 0 = pad, 1 = bos, 2 = eos, then the symbols
-    max_len: int = 10,                    # longest source sequence
-    seed: int = 0,                        # seed of the initialisation and the data
-    quiet: bool = False,                  # no progress bar
+    steps: int = 1500,  # training steps
+    d_model: int = 64,  # model width
+    n_heads: int = 4,  # attention heads
+    n_layers: int = 2,  # layers in the encoder and in the decoder
+    d_ff: int = 128,  # feed-forward hidden size
+    batch_size: int = 128,  # sequences per step
+    warmup: int = 200,  # warm-up steps of the Noam schedule
+    vocab_size: int = 11,  # 0 = pad, 1 = bos, 2 = eos, then the symbols
+    max_len: int = 10,  # longest source sequence
+    seed: int = 0,  # seed of the initialisation and the data
+    quiet: bool = False,  # no progress bar
 ):
     "Train a Transformer on the copy task, report held-out exact match, and save it as a safetensors checkpoint."
     torch.manual_seed(seed)
-    model = Transformer(vocab_size, vocab_size, d_model=d_model, n_heads=n_heads, n_encoder_layers=n_layers,
-                        n_decoder_layers=n_layers, d_ff=d_ff, dropout=0.0, max_seq_len=max_len + 2, pad_idx=0,
-                        bos_idx=1, eos_idx=2)
+    model = Transformer(
+        vocab_size,
+        vocab_size,
+        d_model=d_model,
+        n_heads=n_heads,
+        n_encoder_layers=n_layers,
+        n_decoder_layers=n_layers,
+        d_ff=d_ff,
+        dropout=0.0,
+        max_seq_len=max_len + 2,
+        pad_idx=0,
+        bos_idx=1,
+        eos_idx=2,
+    )
     t0 = time.time()
-    losses = train_copy_task(model, steps=steps, batch_size=batch_size, warmup=warmup, max_len=max_len, seed=seed,
-                             progress=not quiet)
-    src, tgt = copy_task_batch(200, vocab_size, max_len, generator=torch.Generator().manual_seed(seed + 1))
-    match = sequences_equal(model.generate(src, max_len=max_len + 1, temperature=0), tgt).float().mean().item()
+    losses = train_copy_task(
+        model,
+        steps=steps,
+        batch_size=batch_size,
+        warmup=warmup,
+        max_len=max_len,
+        seed=seed,
+        progress=not quiet,
+    )
+    src, tgt = copy_task_batch(
+        200, vocab_size, max_len, generator=torch.Generator().manual_seed(seed + 1)
+    )
+    match = (
+        sequences_equal(model.generate(src, max_len=max_len + 1, temperature=0), tgt)
+        .float()
+        .mean()
+        .item()
+    )
     save_model(model, out)
-    print(f"trained {steps} steps in {time.time() - t0:.0f} s, final loss {losses[-1]:.1e}, "
-          f"held-out exact match {match:.1%}; saved {out}")
+    print(
+        f"trained {steps} steps in {time.time() - t0:.0f} s, final loss {losses[-1]:.1e}, "
+        f"held-out exact match {match:.1%}; saved {out}"
+    )
+
 
 @call_parse
 def tnb_generate(
-    checkpoint: str,                      # a checkpoint written by tnb_train or save_model
-    src: str,                             # source token ids, e.g. "3 4 5 6"
-    max_len: int = None,                  # most tokens after bos (default: min(50, the model's max_seq_len - 1))
-    temperature: float = 0.0,             # 0 = greedy (the default); > 0 samples
-    top_k: int = None,                    # sample from the k most likely tokens
-    top_p: float = None,                  # sample from the nucleus of probability p
-    num_beams: int = 1,                   # > 1: beam search
-    length_penalty: float = 1.0,          # alpha of the beam-search length penalty
-    seed: int = 0,                        # seed of the sampling generator
+    checkpoint: str,  # a checkpoint written by tnb_train or save_model
+    src: str,  # source token ids, e.g. "3 4 5 6"
+    max_len: int = None,  # most tokens after bos (default: min(50, the model's max_seq_len - 1))
+    temperature: float = 0.0,  # 0 = greedy (the default); > 0 samples
+    top_k: int = None,  # sample from the k most likely tokens
+    top_p: float = None,  # sample from the nucleus of probability p
+    num_beams: int = 1,  # > 1: beam search
+    length_penalty: float = 1.0,  # alpha of the beam-search length penalty
+    seed: int = 0,  # seed of the sampling generator
 ):
     "Load a checkpoint and print the token ids it generates for one source sequence."
     model = load_model(checkpoint, cls=Transformer)
-    if max_len is None: max_len = min(50, model.max_seq_len - 1)
-    out = model.generate(parse_ids(src), max_len=max_len, temperature=temperature, top_k=top_k, top_p=top_p,
-                         num_beams=num_beams, length_penalty=length_penalty,
-                         generator=torch.Generator().manual_seed(seed))
+    if max_len is None:
+        max_len = min(50, model.max_seq_len - 1)
+    out = model.generate(
+        parse_ids(src),
+        max_len=max_len,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        num_beams=num_beams,
+        length_penalty=length_penalty,
+        generator=torch.Generator().manual_seed(seed),
+    )
     ids = out[0].tolist()
     eos = DEFAULT_EOS_IDX if model.eos_idx is None else model.eos_idx
-    if eos in ids: ids = ids[:ids.index(eos) + 1]   # the padding after the end token carries nothing
+    if eos in ids:
+        ids = ids[: ids.index(eos) + 1]  # the padding after the end token carries nothing
     print(" ".join(str(i) for i in ids))
+
 
 @call_parse
 def tnb_attention(
-    checkpoint: str,                      # a checkpoint written by tnb_train or save_model
-    src: str,                             # source token ids, e.g. "3 4 5 6"
-    out: str = "attention.png",           # PNG file to write
-    tgt: str = None,                      # target ids (with bos); default: the greedy output
-    layer: int = -1,                      # which layer to show, counted from 0 (-1 = the last)
+    checkpoint: str,  # a checkpoint written by tnb_train or save_model
+    src: str,  # source token ids, e.g. "3 4 5 6"
+    out: str = "attention.png",  # PNG file to write
+    tgt: str = None,  # target ids (with bos); default: the greedy output
+    layer: int = -1,  # which layer to show, counted from 0 (-1 = the last)
 ):
     "Write the head-averaged encoder, decoder and cross-attention maps of one input, for one layer, to a PNG."
-    from matplotlib.figure import Figure   # no pyplot: works without a display, touches no global state
+    from matplotlib.figure import (
+        Figure,
+    )  # no pyplot: works without a display, touches no global state
+
     model = load_model(checkpoint, cls=Transformer)
     s = parse_ids(src)
-    t = parse_ids(tgt, "tgt") if tgt is not None else model.generate(s, max_len=model.max_seq_len - 1, temperature=0)
+    t = (
+        parse_ids(tgt, "tgt")
+        if tgt is not None
+        else model.generate(s, max_len=model.max_seq_len - 1, temperature=0)
+    )
     maps = model.attention_maps(s, t)
-    n_layers = min(m.shape[0] for m in maps.values())   # encoder and decoder may differ in depth
-    if not -n_layers <= layer < n_layers: raise ValueError(f"layer={layer} must be in [{-n_layers}, {n_layers})")
+    n_layers = min(m.shape[0] for m in maps.values())  # encoder and decoder may differ in depth
+    if not -n_layers <= layer < n_layers:
+        raise ValueError(f"layer={layer} must be in [{-n_layers}, {n_layers})")
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     axes = fig.subplots(1, 3)
     s_lab, t_lab = [str(i) for i in s[0].tolist()], [str(i) for i in t[0].tolist()]
-    for ax, (kind, xl, yl) in zip(axes, [("encoder", s_lab, s_lab), ("decoder", t_lab, t_lab), ("cross", s_lab, t_lab)]):
+    for ax, (kind, xl, yl) in zip(
+        axes, [("encoder", s_lab, s_lab), ("decoder", t_lab, t_lab), ("cross", s_lab, t_lab)]
+    ):
         im = ax.imshow(maps[kind][layer, 0].mean(0).numpy(), cmap="viridis", vmin=0, vmax=1)
-        ax.set_xticks(range(len(xl)), labels=xl, fontsize=7); ax.set_yticks(range(len(yl)), labels=yl, fontsize=7)
-        ax.set_title(f"{kind} attention", fontsize=9); ax.set_xlabel("key"); ax.set_ylabel("query")
+        ax.set_xticks(range(len(xl)), labels=xl, fontsize=7)
+        ax.set_yticks(range(len(yl)), labels=yl, fontsize=7)
+        ax.set_title(f"{kind} attention", fontsize=9)
+        ax.set_xlabel("key")
+        ax.set_ylabel("query")
     fig.colorbar(im, ax=list(axes), fraction=0.02)
     fig.suptitle(f"{checkpoint}: layer {layer % n_layers + 1} of {n_layers}, heads averaged")
     fig.savefig(out, dpi=100)

@@ -30,24 +30,38 @@ _MULTI30K = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task
 
 # path relative to the cache folder -> (canonical URL, SHA-256 hex digest)
 DATASETS: dict[str, tuple[str, str]] = {
-    "multi30k/train.de.gz": (_MULTI30K + "train.de.gz",
-                             "726e39b2fa9eb9ffb6dc763fb35a179f80fae06ffc5d28b6ace5faa883de28a6"),
-    "multi30k/train.en.gz": (_MULTI30K + "train.en.gz",
-                             "d79cfa999dd4c51d2cb42499b6796d5a882c3a8a961923c25a898c90f8bbd56f"),
-    "multi30k/val.de.gz": (_MULTI30K + "val.de.gz",
-                           "f0cba2f995189cf5770f29a8a9a537a3ad3f51657ad873405082ff6863a5e75a"),
-    "multi30k/val.en.gz": (_MULTI30K + "val.en.gz",
-                           "14f7d25ddd868909a9213e361768460edcacdd6ab9d1e77b92560dc10c10dc28"),
-    "multi30k/test_2016_flickr.de.gz": (_MULTI30K + "test_2016_flickr.de.gz",
-                                        "9204244e408ccb38d2a55cfcd344df15005fc42a07a6e55ca6c52b6ababb8cc8"),
-    "multi30k/test_2016_flickr.en.gz": (_MULTI30K + "test_2016_flickr.en.gz",
-                                        "611d361c6334bc7246101d48097c13cf5c4413c5befc793cc629934359d532d9"),
+    "multi30k/train.de.gz": (
+        _MULTI30K + "train.de.gz",
+        "726e39b2fa9eb9ffb6dc763fb35a179f80fae06ffc5d28b6ace5faa883de28a6",
+    ),
+    "multi30k/train.en.gz": (
+        _MULTI30K + "train.en.gz",
+        "d79cfa999dd4c51d2cb42499b6796d5a882c3a8a961923c25a898c90f8bbd56f",
+    ),
+    "multi30k/val.de.gz": (
+        _MULTI30K + "val.de.gz",
+        "f0cba2f995189cf5770f29a8a9a537a3ad3f51657ad873405082ff6863a5e75a",
+    ),
+    "multi30k/val.en.gz": (
+        _MULTI30K + "val.en.gz",
+        "14f7d25ddd868909a9213e361768460edcacdd6ab9d1e77b92560dc10c10dc28",
+    ),
+    "multi30k/test_2016_flickr.de.gz": (
+        _MULTI30K + "test_2016_flickr.de.gz",
+        "9204244e408ccb38d2a55cfcd344df15005fc42a07a6e55ca6c52b6ababb8cc8",
+    ),
+    "multi30k/test_2016_flickr.en.gz": (
+        _MULTI30K + "test_2016_flickr.en.gz",
+        "611d361c6334bc7246101d48097c13cf5c4413c5befc793cc629934359d532d9",
+    ),
     "tinyshakespeare/input.txt": (
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
-        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"),
+        "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    ),
     "llms-from-scratch/instruction-data.json": (
         "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch07/01_main-chapter-code/instruction-data.json",
-        "7e09a9af353722ca15c18bc580f093f9c39d3178335a75177319cb1e1d163944"),
+        "7e09a9af353722ca15c18bc580f093f9c39d3178335a75177319cb1e1d163944",
+    ),
 }
 
 CACHE_ENV = "TRANSFORMER_NBDEV_CACHE"  # names the cache folder (default ~/.cache/transformer_nbdev)
@@ -60,25 +74,30 @@ def get_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
         cache_dir = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "transformer_nbdev"
     return Path(cache_dir).expanduser()
 
+
 def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
     "SHA-256 hex digest of the file at `path`, read in chunks."
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(chunk_size): h.update(chunk)
+        while chunk := f.read(chunk_size):
+            h.update(chunk)
     return h.hexdigest()
 
 # %% ../nbs/foundations/06e_data.ipynb #2949b2f4
 class DownloadError(OSError):
     "A registered file could not be fetched with the expected SHA-256 sum."
 
+
 def _source_url(relpath: str, url: str) -> str:
     "Where `relpath` comes from: the mirror folder if `$TRANSFORMER_NBDEV_DATA_MIRROR` is set, else `url`."
     mirror = os.environ.get(MIRROR_ENV)
-    if not mirror: return url
+    if not mirror:
+        return url
     path = Path(mirror).expanduser().resolve() / relpath
     if not path.is_file():
         raise FileNotFoundError(f"{MIRROR_ENV}={mirror} has no file {relpath} (expected at {path})")
     return path.as_uri()
+
 
 def _fetch_to_temp(url: str, folder: Path, name: str) -> tuple[Path, str]:
     "Stream `url` into a new temporary file in `folder`; return its path and SHA-256."
@@ -95,8 +114,10 @@ def _fetch_to_temp(url: str, folder: Path, name: str) -> tuple[Path, str]:
         raise
     return Path(tmp), h.hexdigest()
 
-def download(relpath: str, cache_dir: str | os.PathLike | None = None, retries: int = 3,
-             backoff: float = 1.0) -> Path:
+
+def download(
+    relpath: str, cache_dir: str | os.PathLike | None = None, retries: int = 3, backoff: float = 1.0
+) -> Path:
     """Path of the registered file `relpath` in the cache, fetched and SHA-256 verified first if needed.
 
     The source is `DATASETS[relpath]`'s URL, or the mirror folder named by `$TRANSFORMER_NBDEV_DATA_MIRROR`.
@@ -104,16 +125,19 @@ def download(relpath: str, cache_dir: str | os.PathLike | None = None, retries: 
     between them; then `DownloadError` naming the file and the expected and actual sums."""
     if relpath not in DATASETS:
         raise ValueError(f"relpath={relpath!r} is not in DATASETS; registered: {sorted(DATASETS)}")
-    if retries < 1: raise ValueError(f"retries={retries} must be at least 1")
+    if retries < 1:
+        raise ValueError(f"retries={retries} must be at least 1")
     url, expected = DATASETS[relpath]
     dest = get_cache_dir(cache_dir) / relpath
     if dest.is_file():
-        if sha256_file(dest) == expected: return dest
+        if sha256_file(dest) == expected:
+            return dest
         dest.unlink()  # partial or corrupted: never hand it out, fetch it again
     dest.parent.mkdir(parents=True, exist_ok=True)
     source, problem = _source_url(relpath, url), ""
     for attempt in range(retries):
-        if attempt and backoff > 0: time.sleep(backoff * 2 ** (attempt - 1))
+        if attempt and backoff > 0:
+            time.sleep(backoff * 2 ** (attempt - 1))
         try:
             tmp, actual = _fetch_to_temp(source, dest.parent, dest.name)
         except (OSError, http.client.HTTPException) as e:  # network errors: try again
@@ -125,12 +149,15 @@ def download(relpath: str, cache_dir: str | os.PathLike | None = None, retries: 
             return dest
         tmp.unlink()
         problem = f"expected sha256 {expected} but got {actual}"
-    raise DownloadError(f"could not fetch {relpath} from {source} after {retries} attempts: {problem}")
+    raise DownloadError(
+        f"could not fetch {relpath} from {source} after {retries} attempts: {problem}"
+    )
 
 # %% ../nbs/foundations/06e_data.ipynb #8b486e9d
 # Multi30k task 1 split names -> file stems (`test` is the 2016 Flickr test set)
 MULTI30K_SPLITS: dict[str, str] = {"train": "train", "val": "val", "test": "test_2016_flickr"}
 MULTI30K_LANGS = ("de", "en")
+
 
 def _read_lines(path: Path) -> list[str]:
     "Lines of a UTF-8 text file (gzip-compressed if it ends in .gz), exactly as stored, without the newlines."
@@ -138,21 +165,35 @@ def _read_lines(path: Path) -> list[str]:
     text = (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
     return text.removesuffix("\n").split("\n")
 
-def load_multi30k(split: str = "train", lang_pair: tuple[str, str] = ("de", "en"),
-                  cache_dir: str | os.PathLike | None = None) -> list[tuple[str, str]]:
+
+def load_multi30k(
+    split: str = "train",
+    lang_pair: tuple[str, str] = ("de", "en"),
+    cache_dir: str | os.PathLike | None = None,
+) -> list[tuple[str, str]]:
     "Multi30k task 1 `split` (train|val|test) as a list of (source, target) sentence pairs in `lang_pair`."
-    if split not in MULTI30K_SPLITS: raise ValueError(f"split={split!r} must be one of {list(MULTI30K_SPLITS)}")
+    if split not in MULTI30K_SPLITS:
+        raise ValueError(f"split={split!r} must be one of {list(MULTI30K_SPLITS)}")
     if len(lang_pair) != 2 or any(lang not in MULTI30K_LANGS for lang in lang_pair):
         raise ValueError(f"lang_pair={lang_pair!r} must be two of {MULTI30K_LANGS}")
-    src, tgt = (_read_lines(download(f"multi30k/{MULTI30K_SPLITS[split]}.{lang}.gz", cache_dir)) for lang in lang_pair)
+    src, tgt = (
+        _read_lines(download(f"multi30k/{MULTI30K_SPLITS[split]}.{lang}.gz", cache_dir))
+        for lang in lang_pair
+    )
     if len(src) != len(tgt):
-        raise ValueError(f"Multi30k {split}: {len(src)} {lang_pair[0]} lines but {len(tgt)} {lang_pair[1]} lines")
+        raise ValueError(
+            f"Multi30k {split}: {len(src)} {lang_pair[0]} lines but {len(tgt)} {lang_pair[1]} lines"
+        )
     return list(zip(src, tgt))
+
 
 def load_tiny_shakespeare(cache_dir: str | os.PathLike | None = None) -> str:
     "Tiny Shakespeare (the char-rnn / nanoGPT corpus) as one string."
     return download("tinyshakespeare/input.txt", cache_dir).read_bytes().decode("utf-8")
 
+
 def load_instruction_data(cache_dir: str | os.PathLike | None = None) -> list[dict]:
     "The 1,100 instruction/input/output records of *Build a Large Language Model (From Scratch)*, in file order."
-    return json.loads(download("llms-from-scratch/instruction-data.json", cache_dir).read_bytes().decode("utf-8"))
+    return json.loads(
+        download("llms-from-scratch/instruction-data.json", cache_dir).read_bytes().decode("utf-8")
+    )

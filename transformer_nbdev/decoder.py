@@ -18,32 +18,66 @@ __all__ = ['DecoderLayer', 'TransformerDecoder']
 # %% ../nbs/foundations/05b_decoder.ipynb #97320d5f
 class DecoderLayer(nn.Module):
     "One decoder layer: masked self-attention, cross-attention over the encoder memory, feed-forward network."
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False,
-                 norm: str = "layernorm", ffn: str = "relu", eps: float = 1e-5, bias: bool = True,
-                 n_kv_heads: int | None = None, rope: nn.Module | None = None):
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        norm_first: bool = False,
+        norm: str = "layernorm",
+        ffn: str = "relu",
+        eps: float = 1e-5,
+        bias: bool = True,
+        n_kv_heads: int | None = None,
+        rope: nn.Module | None = None,
+    ):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias,
-                                            rope=rope)
+        self.self_attn = MultiHeadAttention(
+            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
+        )
         # no rope in cross-attention: target and source positions are not on one axis
-        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias)
+        self.cross_attn = MultiHeadAttention(
+            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias
+        )
         self.feed_forward = make_feed_forward(ffn, d_model, d_ff, dropout=dropout, bias=bias)
-        sublayer = lambda: SublayerConnection(d_model, dropout, norm_first=norm_first, norm=norm, eps=eps)
-        self.self_attn_sublayer, self.cross_attn_sublayer, self.ff_sublayer = sublayer(), sublayer(), sublayer()
+        sublayer = lambda: SublayerConnection(
+            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
+        )
+        self.self_attn_sublayer, self.cross_attn_sublayer, self.ff_sublayer = (
+            sublayer(),
+            sublayer(),
+            sublayer(),
+        )
         self.self_attn_weights: Tensor | None = None
         self.cross_attn_weights: Tensor | None = None
 
-    def forward(self, x: Tensor, memory: Tensor, tgt_mask: Tensor | None = None, memory_mask: Tensor | None = None,
-                is_causal: bool = True, self_cache: KVCache | None = None, cross_cache: KVCache | None = None,
-                need_weights: bool = False) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        is_causal: bool = True,
+        self_cache: KVCache | None = None,
+        cross_cache: KVCache | None = None,
+        need_weights: bool = False,
+    ) -> Tensor:
         "x: (B, T, d_model) target; memory: (B, S, d_model) encoder output; masks: bool, True = may attend."
+
         def self_attention(h: Tensor) -> Tensor:
-            out, self.self_attn_weights = self.self_attn(h, mask=tgt_mask, is_causal=is_causal, cache=self_cache,
-                                                         need_weights=need_weights)
+            out, self.self_attn_weights = self.self_attn(
+                h, mask=tgt_mask, is_causal=is_causal, cache=self_cache, need_weights=need_weights
+            )
             return out
+
         def cross_attention(h: Tensor) -> Tensor:
-            out, self.cross_attn_weights = self.cross_attn(h, memory, memory, mask=memory_mask, cache=cross_cache,
-                                                           need_weights=need_weights)
+            out, self.cross_attn_weights = self.cross_attn(
+                h, memory, memory, mask=memory_mask, cache=cross_cache, need_weights=need_weights
+            )
             return out
+
         x = self.self_attn_sublayer(x, self_attention)
         x = self.cross_attn_sublayer(x, cross_attention)
         return self.ff_sublayer(x, self.feed_forward)
@@ -51,36 +85,95 @@ class DecoderLayer(nn.Module):
 # %% ../nbs/foundations/05b_decoder.ipynb #81427bd4
 class TransformerDecoder(nn.Module):
     "A stack of `n_layers` `DecoderLayer`s, followed by a final norm when pre-LN (`norm_first=True`)."
-    def __init__(self, n_layers: int, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1,
-                 norm_first: bool = False, norm: str = "layernorm", ffn: str = "relu", eps: float = 1e-5,
-                 bias: bool = True, n_kv_heads: int | None = None, rope: nn.Module | None = None):
+
+    def __init__(
+        self,
+        n_layers: int,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        norm_first: bool = False,
+        norm: str = "layernorm",
+        ffn: str = "relu",
+        eps: float = 1e-5,
+        bias: bool = True,
+        n_kv_heads: int | None = None,
+        rope: nn.Module | None = None,
+    ):
         super().__init__()
-        if n_layers < 1: raise ValueError(f"n_layers={n_layers} must be at least 1")
-        self.layers = nn.ModuleList([
-            DecoderLayer(d_model, n_heads, d_ff, dropout=dropout, norm_first=norm_first, norm=norm, ffn=ffn, eps=eps,
-                         bias=bias, n_kv_heads=n_kv_heads, rope=rope) for _ in range(n_layers)])
+        if n_layers < 1:
+            raise ValueError(f"n_layers={n_layers} must be at least 1")
+        self.layers = nn.ModuleList(
+            [
+                DecoderLayer(
+                    d_model,
+                    n_heads,
+                    d_ff,
+                    dropout=dropout,
+                    norm_first=norm_first,
+                    norm=norm,
+                    ffn=ffn,
+                    eps=eps,
+                    bias=bias,
+                    n_kv_heads=n_kv_heads,
+                    rope=rope,
+                )
+                for _ in range(n_layers)
+            ]
+        )
         # pre-LN leaves the residual stream unnormalised, so the stack normalises it once at the end
         self.norm = make_norm(norm, d_model, eps=eps) if norm_first else nn.Identity()
 
-    def forward(self, x: Tensor, memory: Tensor, tgt_mask: Tensor | None = None, memory_mask: Tensor | None = None,
-                is_causal: bool = True, caches: list[tuple[KVCache, KVCache]] | None = None,
-                need_weights: bool = False) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        is_causal: bool = True,
+        caches: list[tuple[KVCache, KVCache]] | None = None,
+        need_weights: bool = False,
+    ) -> Tensor:
         "x: (B, T, d_model) target; memory: (B, S, d_model); caches: one (self_cache, cross_cache) per layer."
         if caches is not None and len(caches) != len(self.layers):
             raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
         for i, layer in enumerate(self.layers):
             self_cache, cross_cache = (None, None) if caches is None else caches[i]
-            x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask, is_causal=is_causal,
-                      self_cache=self_cache, cross_cache=cross_cache, need_weights=need_weights)
+            x = layer(
+                x,
+                memory,
+                tgt_mask=tgt_mask,
+                memory_mask=memory_mask,
+                is_causal=is_causal,
+                self_cache=self_cache,
+                cross_cache=cross_cache,
+                need_weights=need_weights,
+            )
         return self.norm(x)
 
-    def make_caches(self, batch_size: int, max_len: int, dtype: torch.dtype | None = None,
-                    device: torch.device | str | None = None,
-                    memory_len: int | None = None) -> list[tuple[KVCache, KVCache]]:
+    def make_caches(
+        self,
+        batch_size: int,
+        max_len: int,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+        memory_len: int | None = None,
+    ) -> list[tuple[KVCache, KVCache]]:
         "Empty (self, cross) `KVCache` pairs, one per layer: `max_len` target positions, `memory_len` (default `max_len`) source positions."
         p = next(self.parameters())
         dtype, device = dtype or p.dtype, device or p.device
         attn = self.layers[0].self_attn
-        def cache(n, cross): return KVCache(batch_size, attn.n_kv_heads, attn.head_dim, n, dtype=dtype, device=device,
-                                            cross=cross)
+
+        def cache(n, cross):
+            return KVCache(
+                batch_size,
+                attn.n_kv_heads,
+                attn.head_dim,
+                n,
+                dtype=dtype,
+                device=device,
+                cross=cross,
+            )
+
         return [(cache(max_len, False), cache(memory_len or max_len, True)) for _ in self.layers]

@@ -15,13 +15,18 @@ from torch import Tensor, nn
 # %% ../nbs/foundations/01_embeddings.ipynb #a7b3bae9
 class TokenEmbedding(nn.Module):
     "Map token ids to vectors of size `d_model`, multiplied by $\\sqrt{d_{model}}$ (section 3.4 of the paper)."
-    def __init__(self,
-                 vocab_size: int,  # number of rows V of the table (ids are in [0, V))
-                 d_model: int,  # size of each vector
-                 padding_idx: int | None = None):  # id whose vector stays zero and receives no gradient
+
+    def __init__(
+        self,
+        vocab_size: int,  # number of rows V of the table (ids are in [0, V))
+        d_model: int,  # size of each vector
+        padding_idx: int | None = None,
+    ):  # id whose vector stays zero and receives no gradient
         super().__init__()
-        if vocab_size < 1: raise ValueError(f"vocab_size={vocab_size} must be >= 1")
-        if d_model < 1: raise ValueError(f"d_model={d_model} must be >= 1")
+        if vocab_size < 1:
+            raise ValueError(f"vocab_size={vocab_size} must be >= 1")
+        if d_model < 1:
+            raise ValueError(f"d_model={d_model} must be >= 1")
         if padding_idx is not None and not 0 <= padding_idx < vocab_size:
             raise ValueError(f"padding_idx={padding_idx} must be in [0, vocab_size={vocab_size})")
         self.vocab_size, self.d_model, self.padding_idx = vocab_size, d_model, padding_idx
@@ -32,9 +37,10 @@ class TokenEmbedding(nn.Module):
     def reset_parameters(self) -> None:
         "Normal init with std $d_{model}^{-1/2}$, so that the scaled output has unit variance per component."
         # Same init as Google's reference Transformer, whose embedding is shared with the pre-softmax projection.
-        nn.init.normal_(self.embedding.weight, mean=0.0, std=self.d_model ** -0.5)
+        nn.init.normal_(self.embedding.weight, mean=0.0, std=self.d_model**-0.5)
         if self.padding_idx is not None:
-            with torch.no_grad(): self.embedding.weight[self.padding_idx].zero_()
+            with torch.no_grad():
+                self.embedding.weight[self.padding_idx].zero_()
 
     def forward(self, ids: Tensor) -> Tensor:
         "ids (B, T) integer tensor -> (B, T, d_model)."
@@ -44,34 +50,48 @@ class TokenEmbedding(nn.Module):
         if ids.numel() > 0:
             lo, hi = int(ids.min()), int(ids.max())
             if lo < 0 or hi >= self.vocab_size:
-                raise ValueError(f"token ids must be in [0, vocab_size={self.vocab_size}), got min={lo}, max={hi}")
+                raise ValueError(
+                    f"token ids must be in [0, vocab_size={self.vocab_size}), got min={lo}, max={hi}"
+                )
         return self.embedding(ids) * self.scale
 
-    def extra_repr(self) -> str: return f"scale=sqrt({self.d_model})={self.scale:.4g}"
+    def extra_repr(self) -> str:
+        return f"scale=sqrt({self.d_model})={self.scale:.4g}"
 
 # %% ../nbs/foundations/01_embeddings.ipynb #fd0e0398
 def _embedding_weight(embedding: nn.Module | Tensor) -> Tensor:
     "The (V, d) weight matrix of an `nn.Embedding`, a `TokenEmbedding` or a bare tensor, detached from autograd."
-    if isinstance(embedding, TokenEmbedding): embedding = embedding.embedding
-    if isinstance(embedding, nn.Embedding): embedding = embedding.weight
+    if isinstance(embedding, TokenEmbedding):
+        embedding = embedding.embedding
+    if isinstance(embedding, nn.Embedding):
+        embedding = embedding.weight
     if not isinstance(embedding, Tensor) or embedding.dim() != 2:
-        raise TypeError(f"expected nn.Embedding, TokenEmbedding or a 2-d (V, d) tensor, got {type(embedding).__name__}")
+        raise TypeError(
+            f"expected nn.Embedding, TokenEmbedding or a 2-d (V, d) tensor, got {type(embedding).__name__}"
+        )
     return embedding.detach()
+
 
 def compute_embedding_similarity(embedding: nn.Module | Tensor) -> Tensor:
     "(V, V) cosine similarities between all rows of `embedding`; an all-zero row (padding) has similarity 0."
-    W = F.normalize(_embedding_weight(embedding).float(), dim=-1)  # zero rows stay zero instead of giving NaN
+    W = F.normalize(
+        _embedding_weight(embedding).float(), dim=-1
+    )  # zero rows stay zero instead of giving NaN
     return W @ W.T
 
-def get_nearest_neighbors(embedding: nn.Module | Tensor,
-                          token_idx: int,  # the token whose neighbours we want
-                          top_k: int = 5  # how many neighbours to return
-                         ) -> tuple[Tensor, Tensor]:
+
+def get_nearest_neighbors(
+    embedding: nn.Module | Tensor,
+    token_idx: int,  # the token whose neighbours we want
+    top_k: int = 5,  # how many neighbours to return
+) -> tuple[Tensor, Tensor]:
     "The `top_k` rows most cosine-similar to row `token_idx`, excluding itself: (indices, similarities), best first."
     W = F.normalize(_embedding_weight(embedding).float(), dim=-1)
     V = W.shape[0]
-    if not 0 <= token_idx < V: raise ValueError(f"token_idx={token_idx} must be in [0, vocab_size={V})")
-    if not 1 <= top_k <= V - 1: raise ValueError(f"top_k={top_k} must be in [1, vocab_size - 1 = {V - 1}]")
+    if not 0 <= token_idx < V:
+        raise ValueError(f"token_idx={token_idx} must be in [0, vocab_size={V})")
+    if not 1 <= top_k <= V - 1:
+        raise ValueError(f"top_k={top_k} must be in [1, vocab_size - 1 = {V - 1}]")
     sims = W @ W[token_idx]  # one row of the similarity matrix: O(V d), not O(V^2 d)
     sims[token_idx] = float("-inf")  # a token is trivially its own nearest neighbour
     similarities, indices = sims.topk(top_k)

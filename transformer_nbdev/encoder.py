@@ -18,24 +18,56 @@ __all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'Transfor
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #a354838d
 class EncoderLayer(nn.Module):
     "One encoder layer: self-attention and a feed-forward network, each inside a residual `SublayerConnection`."
-    def __init__(self, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1, norm_first: bool = False,
-                 norm: str = "layernorm", ffn: str = "relu", eps: float = 1e-5, bias: bool = True,
-                 n_kv_heads: int | None = None, rope: nn.Module | None = None):
+
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        norm_first: bool = False,
+        norm: str = "layernorm",
+        ffn: str = "relu",
+        eps: float = 1e-5,
+        bias: bool = True,
+        n_kv_heads: int | None = None,
+        rope: nn.Module | None = None,
+    ):
         super().__init__()
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias,
-                                            rope=rope)
+        self.self_attn = MultiHeadAttention(
+            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
+        )
         self.feed_forward = make_feed_forward(ffn, d_model, d_ff, dropout=dropout, bias=bias)
-        self.self_attn_sublayer = SublayerConnection(d_model, dropout, norm_first=norm_first, norm=norm, eps=eps)
-        self.ff_sublayer = SublayerConnection(d_model, dropout, norm_first=norm_first, norm=norm, eps=eps)
+        self.self_attn_sublayer = SublayerConnection(
+            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
+        )
+        self.ff_sublayer = SublayerConnection(
+            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
+        )
         self.attn_weights: Tensor | None = None
 
-    def forward(self, x: Tensor, mask: Tensor | None = None, is_causal: bool = False, cache: KVCache | None = None,
-                need_weights: bool = False, positions: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        mask: Tensor | None = None,
+        is_causal: bool = False,
+        cache: KVCache | None = None,
+        need_weights: bool = False,
+        positions: Tensor | None = None,
+    ) -> Tensor:
         "x: (B, T, d_model); mask: bool, True = may attend, broadcastable to (B, n_heads, T, T_k); positions: rope's position ids."
+
         def self_attention(h: Tensor) -> Tensor:
-            out, self.attn_weights = self.self_attn(h, mask=mask, is_causal=is_causal, cache=cache,
-                                                    need_weights=need_weights, positions=positions)
+            out, self.attn_weights = self.self_attn(
+                h,
+                mask=mask,
+                is_causal=is_causal,
+                cache=cache,
+                need_weights=need_weights,
+                positions=positions,
+            )
             return out
+
         x = self.self_attn_sublayer(x, self_attention)
         return self.ff_sublayer(x, self.feed_forward)
 
@@ -43,9 +75,13 @@ class EncoderLayer(nn.Module):
 @torch.no_grad()
 def load_torch_attention(ours: MultiHeadAttention, theirs: nn.MultiheadAttention):
     "Copy an `nn.MultiheadAttention` (packed in-projection) into a `MultiHeadAttention`."
-    for W, w, b in zip((ours.W_q, ours.W_k, ours.W_v), theirs.in_proj_weight.chunk(3), theirs.in_proj_bias.chunk(3)):
-        W.weight.copy_(w); W.bias.copy_(b)
+    for W, w, b in zip(
+        (ours.W_q, ours.W_k, ours.W_v), theirs.in_proj_weight.chunk(3), theirs.in_proj_bias.chunk(3)
+    ):
+        W.weight.copy_(w)
+        W.bias.copy_(b)
     ours.W_o.load_state_dict(theirs.out_proj.state_dict())
+
 
 @torch.no_grad()
 def load_torch_layer(ours: nn.Module, theirs: nn.Module):
@@ -53,48 +89,110 @@ def load_torch_layer(ours: nn.Module, theirs: nn.Module):
     load_torch_attention(ours.self_attn, theirs.self_attn)
     ours.feed_forward.W_1.load_state_dict(theirs.linear1.state_dict())
     ours.feed_forward.W_2.load_state_dict(theirs.linear2.state_dict())
-    if hasattr(theirs, "multihead_attn"):  # decoder: norm1 self-attn, norm2 cross-attn, norm3 feed-forward
+    if hasattr(
+        theirs, "multihead_attn"
+    ):  # decoder: norm1 self-attn, norm2 cross-attn, norm3 feed-forward
         load_torch_attention(ours.cross_attn, theirs.multihead_attn)
-        norms = (ours.self_attn_sublayer, ours.cross_attn_sublayer, ours.ff_sublayer), (theirs.norm1, theirs.norm2, theirs.norm3)
+        norms = (
+            (ours.self_attn_sublayer, ours.cross_attn_sublayer, ours.ff_sublayer),
+            (theirs.norm1, theirs.norm2, theirs.norm3),
+        )
     else:
         norms = (ours.self_attn_sublayer, ours.ff_sublayer), (theirs.norm1, theirs.norm2)
-    for sub, norm in zip(*norms): sub.norm.load_state_dict(norm.state_dict())
+    for sub, norm in zip(*norms):
+        sub.norm.load_state_dict(norm.state_dict())
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #07e499b5
 class TransformerEncoder(nn.Module):
     "A stack of `n_layers` `EncoderLayer`s, followed by a final norm when pre-LN (`norm_first=True`)."
-    def __init__(self, n_layers: int, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.1,
-                 norm_first: bool = False, norm: str = "layernorm", ffn: str = "relu", eps: float = 1e-5,
-                 bias: bool = True, n_kv_heads: int | None = None, rope: nn.Module | None = None):
+
+    def __init__(
+        self,
+        n_layers: int,
+        d_model: int,
+        n_heads: int,
+        d_ff: int,
+        dropout: float = 0.1,
+        norm_first: bool = False,
+        norm: str = "layernorm",
+        ffn: str = "relu",
+        eps: float = 1e-5,
+        bias: bool = True,
+        n_kv_heads: int | None = None,
+        rope: nn.Module | None = None,
+    ):
         super().__init__()
-        if n_layers < 1: raise ValueError(f"n_layers={n_layers} must be at least 1")
-        self.layers = nn.ModuleList([
-            EncoderLayer(d_model, n_heads, d_ff, dropout=dropout, norm_first=norm_first, norm=norm, ffn=ffn, eps=eps,
-                         bias=bias, n_kv_heads=n_kv_heads, rope=rope) for _ in range(n_layers)])
+        if n_layers < 1:
+            raise ValueError(f"n_layers={n_layers} must be at least 1")
+        self.layers = nn.ModuleList(
+            [
+                EncoderLayer(
+                    d_model,
+                    n_heads,
+                    d_ff,
+                    dropout=dropout,
+                    norm_first=norm_first,
+                    norm=norm,
+                    ffn=ffn,
+                    eps=eps,
+                    bias=bias,
+                    n_kv_heads=n_kv_heads,
+                    rope=rope,
+                )
+                for _ in range(n_layers)
+            ]
+        )
         # pre-LN leaves the residual stream unnormalised, so the stack normalises it once at the end
         self.norm = make_norm(norm, d_model, eps=eps) if norm_first else nn.Identity()
 
-    def forward(self, x: Tensor, mask: Tensor | None = None, is_causal: bool = False,
-                caches: list[KVCache] | None = None, need_weights: bool = False) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        mask: Tensor | None = None,
+        is_causal: bool = False,
+        caches: list[KVCache] | None = None,
+        need_weights: bool = False,
+    ) -> Tensor:
         "x: (B, T, d_model); mask: bool, True = may attend; caches: one `KVCache` per layer (causal decoding)."
         if caches is not None and len(caches) != len(self.layers):
             raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
         for i, layer in enumerate(self.layers):
-            x = layer(x, mask=mask, is_causal=is_causal, cache=None if caches is None else caches[i],
-                      need_weights=need_weights)
+            x = layer(
+                x,
+                mask=mask,
+                is_causal=is_causal,
+                cache=None if caches is None else caches[i],
+                need_weights=need_weights,
+            )
         return self.norm(x)
 
-    def make_caches(self, batch_size: int, max_len: int, dtype: torch.dtype | None = None,
-                    device: torch.device | str | None = None) -> list[KVCache]:
+    def make_caches(
+        self,
+        batch_size: int,
+        max_len: int,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> list[KVCache]:
         "One empty self-attention `KVCache` per layer, for `batch_size` sequences of up to `max_len` positions."
         p = next(self.parameters())
         attn = self.layers[0].self_attn
-        return [KVCache(batch_size, attn.n_kv_heads, attn.head_dim, max_len, dtype=dtype or p.dtype,
-                        device=device or p.device) for _ in self.layers]
+        return [
+            KVCache(
+                batch_size,
+                attn.n_kv_heads,
+                attn.head_dim,
+                max_len,
+                dtype=dtype or p.dtype,
+                device=device or p.device,
+            )
+            for _ in self.layers
+        ]
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #4aa850b8
 @torch.no_grad()
 def load_torch_stack(ours: nn.Module, theirs: nn.Module):
     "Copy `nn.TransformerEncoder` / `nn.TransformerDecoder` weights (layers and optional final norm) into ours."
-    for mine, torch_layer in zip(ours.layers, theirs.layers): load_torch_layer(mine, torch_layer)
-    if theirs.norm is not None: ours.norm.load_state_dict(theirs.norm.state_dict())
+    for mine, torch_layer in zip(ours.layers, theirs.layers):
+        load_torch_layer(mine, torch_layer)
+    if theirs.norm is not None:
+        ours.norm.load_state_dict(theirs.norm.state_dict())

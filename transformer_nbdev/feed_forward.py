@@ -14,21 +14,27 @@ from torch import nn
 # %% ../nbs/foundations/04_feed_forward.ipynb #d15ca8f0
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
 
+
 def get_activation(name: str) -> nn.Module:
     "A fresh activation module for `name`, one of the keys of `ACTIVATIONS`."
     if name not in ACTIVATIONS:
-        raise ValueError(f"activation={name!r} is not supported; expected one of {list(ACTIVATIONS)}")
+        raise ValueError(
+            f"activation={name!r} is not supported; expected one of {list(ACTIVATIONS)}"
+        )
     return ACTIVATIONS[name]()
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #b775d20d
 class PositionwiseFeedForward(nn.Module):
     "FFN(x) = act(x W_1 + b_1) W_2 + b_2, applied to every position separately and identically."
-    def __init__(self,
-                 d_model: int,           # width of the residual stream (input and output size)
-                 d_ff: int,              # hidden size, 4 * d_model in the paper (512 -> 2048)
-                 dropout: float = 0.1,   # dropout on the hidden activations
-                 activation: str = "relu",  # one of ACTIVATIONS: "relu", "gelu", "silu"
-                 bias: bool = True):     # biases b_1, b_2 (the paper has them; many LLMs drop them)
+
+    def __init__(
+        self,
+        d_model: int,  # width of the residual stream (input and output size)
+        d_ff: int,  # hidden size, 4 * d_model in the paper (512 -> 2048)
+        dropout: float = 0.1,  # dropout on the hidden activations
+        activation: str = "relu",  # one of ACTIVATIONS: "relu", "gelu", "silu"
+        bias: bool = True,
+    ):  # biases b_1, b_2 (the paper has them; many LLMs drop them)
         super().__init__()
         self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
         self.activation = get_activation(activation)
@@ -42,24 +48,31 @@ class PositionwiseFeedForward(nn.Module):
 # %% ../nbs/foundations/04_feed_forward.ipynb #dc6da4f2
 def glu_d_ff(d_model: int, multiple_of: int = 1) -> int:
     "Parameter-matched GLU hidden size: int(2/3 * 4 * d_model), rounded up to a multiple of `multiple_of`."
-    if multiple_of < 1: raise ValueError(f"multiple_of={multiple_of} must be a positive integer")
-    d_ff = 8 * d_model // 3  # = int(2/3 * 4 * d_model), in integers so no float rounding can creep in
+    if multiple_of < 1:
+        raise ValueError(f"multiple_of={multiple_of} must be a positive integer")
+    d_ff = (
+        8 * d_model // 3
+    )  # = int(2/3 * 4 * d_model), in integers so no float rounding can creep in
     return multiple_of * math.ceil(d_ff / multiple_of)
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #2ac05c65
 class GLUFeedForward(nn.Module):
     "Gated feed-forward network (act(x W_1) * (x V)) W_2: SwiGLU with activation='silu', GeGLU with 'gelu'."
-    def __init__(self,
-                 d_model: int,              # width of the residual stream
-                 d_ff: int | None = None,   # hidden size; None: the parameter-matched glu_d_ff(d_model, multiple_of)
-                 dropout: float = 0.1,      # dropout on the gated hidden activations
-                 activation: str = "silu",  # gate activation: "silu" (SwiGLU), "gelu" (GeGLU) or "relu" (ReGLU)
-                 bias: bool = False,        # Shazeer (2020) and LLaMA use no biases
-                 multiple_of: int = 1):     # round the default d_ff up to a multiple of this (LLaMA: 256)
+
+    def __init__(
+        self,
+        d_model: int,  # width of the residual stream
+        d_ff: int
+        | None = None,  # hidden size; None: the parameter-matched glu_d_ff(d_model, multiple_of)
+        dropout: float = 0.1,  # dropout on the gated hidden activations
+        activation: str = "silu",  # gate activation: "silu" (SwiGLU), "gelu" (GeGLU) or "relu" (ReGLU)
+        bias: bool = False,  # Shazeer (2020) and LLaMA use no biases
+        multiple_of: int = 1,
+    ):  # round the default d_ff up to a multiple of this (LLaMA: 256)
         super().__init__()
         self.d_ff = glu_d_ff(d_model, multiple_of) if d_ff is None else d_ff
         self.W_1 = nn.Linear(d_model, self.d_ff, bias=bias)  # gate projection W
-        self.V = nn.Linear(d_model, self.d_ff, bias=bias)    # up (value) projection V
+        self.V = nn.Linear(d_model, self.d_ff, bias=bias)  # up (value) projection V
         self.activation = get_activation(activation)
         self.dropout = nn.Dropout(dropout)
         self.W_2 = nn.Linear(self.d_ff, d_model, bias=bias)  # down projection W_2
@@ -72,15 +85,27 @@ class GLUFeedForward(nn.Module):
 FEED_FORWARD_KINDS: tuple[str, ...] = ("relu", "gelu", "silu", "swiglu", "geglu")
 _GLU_ACTIVATIONS = {"swiglu": "silu", "geglu": "gelu"}
 
-def make_feed_forward(kind: str,          # one of FEED_FORWARD_KINDS
-                      d_model: int,       # width of the residual stream
-                      d_ff: int | None,   # hidden size; None: 4 * d_model, or glu_d_ff(d_model) for swiglu/geglu
-                      dropout: float = 0.1,
-                      bias: bool = True) -> nn.Module:
+
+def make_feed_forward(
+    kind: str,  # one of FEED_FORWARD_KINDS
+    d_model: int,  # width of the residual stream
+    d_ff: int | None,  # hidden size; None: 4 * d_model, or glu_d_ff(d_model) for swiglu/geglu
+    dropout: float = 0.1,
+    bias: bool = True,
+) -> nn.Module:
     "The feed-forward sub-layer named by `kind`: 'relu', 'gelu', 'silu' (two matrices) or 'swiglu', 'geglu' (gated)."
     if kind in _GLU_ACTIVATIONS:
-        return GLUFeedForward(d_model, d_ff, dropout=dropout, activation=_GLU_ACTIVATIONS[kind], bias=bias)
+        return GLUFeedForward(
+            d_model, d_ff, dropout=dropout, activation=_GLU_ACTIVATIONS[kind], bias=bias
+        )
     if kind in ACTIVATIONS:
-        return PositionwiseFeedForward(d_model, 4 * d_model if d_ff is None else d_ff, dropout=dropout,
-                                       activation=kind, bias=bias)
-    raise ValueError(f"kind={kind!r} is not a feed-forward kind; expected one of {list(FEED_FORWARD_KINDS)}")
+        return PositionwiseFeedForward(
+            d_model,
+            4 * d_model if d_ff is None else d_ff,
+            dropout=dropout,
+            activation=kind,
+            bias=bias,
+        )
+    raise ValueError(
+        f"kind={kind!r} is not a feed-forward kind; expected one of {list(FEED_FORWARD_KINDS)}"
+    )

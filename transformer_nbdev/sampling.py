@@ -17,50 +17,92 @@ __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check
 # %% ../nbs/foundations/06b_sampling.ipynb #7567a1e6
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
     "Keep the `k` largest logits of each row (last dim), set the others to -inf. Exactly `k` survive, even with ties."
-    if k < 1: raise ValueError(f"top_k={k} must be at least 1")
-    if k >= logits.shape[-1]: return logits
-    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, logits.topk(k, dim=-1).indices, True)
+    if k < 1:
+        raise ValueError(f"top_k={k} must be at least 1")
+    if k >= logits.shape[-1]:
+        return logits
+    keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(
+        -1, logits.topk(k, dim=-1).indices, True
+    )
     return logits.masked_fill(~keep, float("-inf"))
+
 
 def top_p_filter(logits: Tensor, p: float) -> Tensor:
     "Nucleus filter: keep the smallest set of most likely tokens whose probability reaches `p`, set the rest to -inf."
-    if not 0.0 < p <= 1.0: raise ValueError(f"top_p={p} must be in (0, 1]")
-    if p == 1.0: return logits
+    if not 0.0 < p <= 1.0:
+        raise ValueError(f"top_p={p} must be in (0, 1]")
+    if p == 1.0:
+        return logits
     sorted_logits, order = logits.sort(dim=-1, descending=True)
     probs = sorted_logits.softmax(dim=-1)
-    before = probs.cumsum(dim=-1) - probs                 # probability of the tokens ranked above each token
-    remove_sorted = before >= p                           # the set had already reached p without this token
-    remove = torch.zeros_like(remove_sorted).scatter_(-1, order, remove_sorted)   # back to vocabulary order
+    before = probs.cumsum(dim=-1) - probs  # probability of the tokens ranked above each token
+    remove_sorted = before >= p  # the set had already reached p without this token
+    remove = torch.zeros_like(remove_sorted).scatter_(
+        -1, order, remove_sorted
+    )  # back to vocabulary order
     return logits.masked_fill(remove, float("-inf"))
 
 # %% ../nbs/foundations/06b_sampling.ipynb #bfcb33ee
-def sample_next_token(logits: Tensor, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-                      generator: torch.Generator | None = None) -> Tensor:
+def sample_next_token(
+    logits: Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     "Draw one token per row of `logits` (B, V) -> (B,). `temperature=0` is greedy (argmax), ignoring top_k/top_p."
-    if logits.dim() != 2: raise ValueError(f"logits must have shape (batch, vocab_size), got {tuple(logits.shape)}")
-    if temperature < 0: raise ValueError(f"temperature={temperature} must be >= 0")
-    if temperature == 0: return logits.argmax(dim=-1)
+    if logits.dim() != 2:
+        raise ValueError(f"logits must have shape (batch, vocab_size), got {tuple(logits.shape)}")
+    if temperature < 0:
+        raise ValueError(f"temperature={temperature} must be >= 0")
+    if temperature == 0:
+        return logits.argmax(dim=-1)
     logits = logits.float() / temperature
-    if top_k is not None: logits = top_k_filter(logits, top_k)
-    if top_p is not None: logits = top_p_filter(logits, top_p)
+    if top_k is not None:
+        logits = top_k_filter(logits, top_k)
+    if top_p is not None:
+        logits = top_p_filter(logits, top_p)
     return torch.multinomial(logits.softmax(dim=-1), num_samples=1, generator=generator).squeeze(-1)
 
 # %% ../nbs/foundations/06b_sampling.ipynb #19fd4471
-StepFn = Callable[[Tensor, Any], Tensor]   # (tokens the caches have not seen, caches) -> (N, vocab) log-probs
+StepFn = Callable[
+    [Tensor, Any], Tensor
+]  # (tokens the caches have not seen, caches) -> (N, vocab) log-probs
 
-def check_generation_args(temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None,
-                          num_beams: int = 1, max_new_tokens: int = 1):
+
+def check_generation_args(
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    num_beams: int = 1,
+    max_new_tokens: int = 1,
+):
     "Raise a ValueError naming the argument if a generation setting is out of range."
-    if temperature < 0: raise ValueError(f"temperature={temperature} must be >= 0")
-    if top_k is not None and top_k < 1: raise ValueError(f"top_k={top_k} must be at least 1")
-    if top_p is not None and not 0.0 < top_p <= 1.0: raise ValueError(f"top_p={top_p} must be in (0, 1]")
-    if num_beams < 1: raise ValueError(f"num_beams={num_beams} must be at least 1")
-    if max_new_tokens < 1: raise ValueError(f"max_len={max_new_tokens} must be at least 1")
+    if temperature < 0:
+        raise ValueError(f"temperature={temperature} must be >= 0")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k={top_k} must be at least 1")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p={top_p} must be in (0, 1]")
+    if num_beams < 1:
+        raise ValueError(f"num_beams={num_beams} must be at least 1")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_len={max_new_tokens} must be at least 1")
+
 
 @torch.no_grad()
-def sample_tokens(step_fn: StepFn, prefix: Tensor, max_new_tokens: int, temperature: float = 1.0,
-                  top_k: int | None = None, top_p: float | None = None, eos_idx: int | None = None,
-                  pad_idx: int = 0, caches: Any = None, generator: torch.Generator | None = None) -> Tensor:
+def sample_tokens(
+    step_fn: StepFn,
+    prefix: Tensor,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    eos_idx: int | None = None,
+    pad_idx: int = 0,
+    caches: Any = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     "Extend `prefix` (B, T0) one token at a time -> (B, T0 + n), n <= max_new_tokens; finished rows are padded."
     tokens, new = prefix, prefix
     finished = torch.zeros(prefix.shape[0], dtype=torch.bool, device=prefix.device)
@@ -68,11 +110,14 @@ def sample_tokens(step_fn: StepFn, prefix: Tensor, max_new_tokens: int, temperat
         log_probs = step_fn(new if caches is not None else tokens, caches)
         next_token = sample_next_token(log_probs, temperature, top_k, top_p, generator)
         if eos_idx is not None:
-            next_token = next_token.masked_fill(finished, pad_idx)   # a finished row only grows padding
+            next_token = next_token.masked_fill(
+                finished, pad_idx
+            )  # a finished row only grows padding
             finished |= next_token == eos_idx
         new = next_token[:, None]
         tokens = torch.cat([tokens, new], dim=1)
-        if finished.all(): break
+        if finished.all():
+            break
     return tokens
 
 # %% ../nbs/foundations/06b_sampling.ipynb #46454498
@@ -80,25 +125,39 @@ def length_penalty_factor(length: Tensor, alpha: float) -> Tensor:
     "lp(Y) = ((5 + |Y|) / 6) ** alpha of Wu et al. (2016); beam search divides log P(Y|X) by it."
     return ((5.0 + length.float()) / 6.0) ** alpha
 
+
 def reorder_caches(caches: Any, index: Tensor):
     "Select batch rows `index` in every cache found in (nested lists/tuples of) `caches`; cross-attention caches are skipped."
-    if caches is None: return
+    if caches is None:
+        return
     if isinstance(caches, (list, tuple)):
-        for c in caches: reorder_caches(c, index)
-    elif not getattr(caches, "cross", False):   # rows of one source's beams share the same memory keys/values
+        for c in caches:
+            reorder_caches(c, index)
+    elif not getattr(
+        caches, "cross", False
+    ):  # rows of one source's beams share the same memory keys/values
         caches.reorder(index)
 
+
 @torch.no_grad()
-def beam_search(step_fn: StepFn, prefix: Tensor, max_new_tokens: int, num_beams: int = 4,
-                length_penalty: float = 1.0, eos_idx: int | None = None, pad_idx: int = 0,
-                caches: Any = None) -> Tensor:
+def beam_search(
+    step_fn: StepFn,
+    prefix: Tensor,
+    max_new_tokens: int,
+    num_beams: int = 4,
+    length_penalty: float = 1.0,
+    eos_idx: int | None = None,
+    pad_idx: int = 0,
+    caches: Any = None,
+) -> Tensor:
     """Beam search -> (B, T0 + n), the best beam per row, padded after its end token.
     `caches` (if any) must hold B * num_beams rows, beam-major per source (row b * num_beams + k)."""
-    if num_beams < 1: raise ValueError(f"num_beams={num_beams} must be at least 1")
+    if num_beams < 1:
+        raise ValueError(f"num_beams={num_beams} must be at least 1")
     B, K, device = prefix.shape[0], num_beams, prefix.device
-    tokens = prefix.repeat_interleave(K, dim=0)                            # (B*K, T0)
+    tokens = prefix.repeat_interleave(K, dim=0)  # (B*K, T0)
     scores = torch.full((B, K), float("-inf"), device=device)
-    scores[:, 0] = 0.0                         # all beams start identical: let only the first one expand at step 1
+    scores[:, 0] = 0.0  # all beams start identical: let only the first one expand at step 1
     lengths = torch.zeros(B, K, dtype=torch.long, device=device)
     finished = torch.zeros(B, K, dtype=torch.bool, device=device)
     rows_base = torch.arange(B, device=device)[:, None] * K
@@ -106,39 +165,69 @@ def beam_search(step_fn: StepFn, prefix: Tensor, max_new_tokens: int, num_beams:
     for _ in range(max_new_tokens):
         log_probs = step_fn(new if caches is not None else tokens, caches).float().log_softmax(-1)
         V = log_probs.shape[-1]
-        if K > V: raise ValueError(f"num_beams={K} must not exceed the vocabulary size {V}")
+        if K > V:
+            raise ValueError(f"num_beams={K} must not exceed the vocabulary size {V}")
         log_probs = log_probs.view(B, K, V)
-        if eos_idx is not None:                # a finished beam continues only with padding, at no cost
+        if eos_idx is not None:  # a finished beam continues only with padding, at no cost
             pad_only = torch.full((V,), float("-inf"), device=device)
             pad_only[pad_idx] = 0.0
             log_probs = torch.where(finished[..., None], pad_only, log_probs)
-        cand_scores = scores[..., None] + log_probs                       # (B, K, V) log P of each candidate
-        cand_lengths = lengths + (~finished).long()                       # (B, K)
+        cand_scores = scores[..., None] + log_probs  # (B, K, V) log P of each candidate
+        cand_lengths = lengths + (~finished).long()  # (B, K)
         normed = cand_scores / length_penalty_factor(cand_lengths, length_penalty)[..., None]
-        best = normed.view(B, K * V).topk(K, dim=-1).indices               # (B, K)
+        best = normed.view(B, K * V).topk(K, dim=-1).indices  # (B, K)
         beam, token = best // V, best % V
         scores = cand_scores.view(B, K * V).gather(1, best)
         lengths = cand_lengths.gather(1, beam)
         finished = finished.gather(1, beam)
-        if eos_idx is not None: finished = finished | (token == eos_idx)
-        rows = (rows_base + beam).view(-1)                                 # surviving beams' rows in (B*K)
+        if eos_idx is not None:
+            finished = finished | (token == eos_idx)
+        rows = (rows_base + beam).view(-1)  # surviving beams' rows in (B*K)
         new = token.view(-1, 1)
         tokens = torch.cat([tokens[rows], new], dim=1)
         reorder_caches(caches, rows)
-        if finished.all(): break
-    best_beam = (scores / length_penalty_factor(lengths, length_penalty)).argmax(dim=-1)   # (B,)
+        if finished.all():
+            break
+    best_beam = (scores / length_penalty_factor(lengths, length_penalty)).argmax(dim=-1)  # (B,)
     return tokens.view(B, K, -1)[torch.arange(B, device=device), best_beam]
 
 # %% ../nbs/foundations/06b_sampling.ipynb #ecc9634a
-def generate_tokens(step_fn: StepFn, prefix: Tensor, max_new_tokens: int = 50, temperature: float = 1.0,
-                    top_k: int | None = None, top_p: float | None = None, num_beams: int = 1,
-                    length_penalty: float = 1.0, do_sample: bool | None = None, eos_idx: int | None = None,
-                    pad_idx: int = 0, caches: Any = None, generator: torch.Generator | None = None) -> Tensor:
+def generate_tokens(
+    step_fn: StepFn,
+    prefix: Tensor,
+    max_new_tokens: int = 50,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    num_beams: int = 1,
+    length_penalty: float = 1.0,
+    do_sample: bool | None = None,
+    eos_idx: int | None = None,
+    pad_idx: int = 0,
+    caches: Any = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     "Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from `prefix` (B, T0)."
     check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens)
     if num_beams > 1:
-        if do_sample: raise ValueError(f"do_sample=True with num_beams={num_beams}: beam sampling is not implemented")
-        return beam_search(step_fn, prefix, max_new_tokens, num_beams, length_penalty, eos_idx, pad_idx, caches)
-    if do_sample is None: do_sample = temperature > 0
-    return sample_tokens(step_fn, prefix, max_new_tokens, temperature if do_sample else 0.0, top_k, top_p,
-                         eos_idx, pad_idx, caches, generator)
+        if do_sample:
+            raise ValueError(
+                f"do_sample=True with num_beams={num_beams}: beam sampling is not implemented"
+            )
+        return beam_search(
+            step_fn, prefix, max_new_tokens, num_beams, length_penalty, eos_idx, pad_idx, caches
+        )
+    if do_sample is None:
+        do_sample = temperature > 0
+    return sample_tokens(
+        step_fn,
+        prefix,
+        max_new_tokens,
+        temperature if do_sample else 0.0,
+        top_k,
+        top_p,
+        eos_idx,
+        pad_idx,
+        caches,
+        generator,
+    )

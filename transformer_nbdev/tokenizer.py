@@ -19,15 +19,19 @@ from typing import Iterable, Mapping, Sequence
 
 # %% ../nbs/foundations/06f_tokenizer.ipynb #523fe752
 # GPT-2's pre-tokenization rule in Python `re` syntax: contractions, ` ?letters`, ` ?digits`, ` ?other`, whitespace
-PRETOKENIZE_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+PRETOKENIZE_PATTERN = (
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+)
+
 
 def pretokenize(text: str, pattern: str = PRETOKENIZE_PATTERN) -> list[str]:
     "Cut `text` into words that carry their leading space; `''.join(pretokenize(text)) == text`."
     return re.findall(pattern, text)
 
 # %% ../nbs/foundations/06f_tokenizer.ipynb #80935c45
-def learn_bpe_merges(word_freqs: Mapping[str, int], alphabet: Sequence[str], n_tokens: int,
-                     min_frequency: int = 2) -> list[tuple[str, str]]:
+def learn_bpe_merges(
+    word_freqs: Mapping[str, int], alphabet: Sequence[str], n_tokens: int, min_frequency: int = 2
+) -> list[tuple[str, str]]:
     """BPE merges (Sennrich et al. 2016) learned from `word_freqs` (word -> count).
 
     Starts from the symbols `alphabet` (which must contain every character of every word) and merges the most
@@ -39,7 +43,9 @@ def learn_bpe_merges(word_freqs: Mapping[str, int], alphabet: Sequence[str], n_t
     words = [[token_id[ch] for ch in w] for w in word_freqs]
     freqs = list(word_freqs.values())
     pair_count: dict[tuple[int, int], int] = defaultdict(int)
-    where: dict[tuple[int, int], set[int]] = defaultdict(set)  # pair -> indices of words that (may) contain it
+    where: dict[tuple[int, int], set[int]] = defaultdict(
+        set
+    )  # pair -> indices of words that (may) contain it
     for i, (w, f) in enumerate(zip(words, freqs)):
         for pair in zip(w, w[1:]):
             pair_count[pair] += f
@@ -49,8 +55,10 @@ def learn_bpe_merges(word_freqs: Mapping[str, int], alphabet: Sequence[str], n_t
     merges = []
     while len(tokens) < n_tokens and heap:
         neg_count, pair = heapq.heappop(heap)
-        if pair_count.get(pair, 0) != -neg_count: continue  # stale entry: the count changed since it was pushed
-        if -neg_count < min_frequency: break
+        if pair_count.get(pair, 0) != -neg_count:
+            continue  # stale entry: the count changed since it was pushed
+        if -neg_count < min_frequency:
+            break
         x, y = pair
         merged = tokens[x] + tokens[y]
         new = token_id.get(merged)
@@ -64,17 +72,22 @@ def learn_bpe_merges(word_freqs: Mapping[str, int], alphabet: Sequence[str], n_t
             out, j, n = [], 0, len(w)
             while j < n:
                 if j + 1 < n and w[j] == x and w[j + 1] == y:
-                    out.append(new); j += 2
+                    out.append(new)
+                    j += 2
                 else:
-                    out.append(w[j]); j += 1
-            if len(out) == n: continue  # the pair left this word in an earlier merge
-            for p in zip(w, w[1:]): delta[p] -= f
+                    out.append(w[j])
+                    j += 1
+            if len(out) == n:
+                continue  # the pair left this word in an earlier merge
+            for p in zip(w, w[1:]):
+                delta[p] -= f
             for p in zip(out, out[1:]):
                 delta[p] += f
                 where[p].add(i)
             words[i] = out
         for p, d in delta.items():
-            if not d: continue
+            if not d:
+                continue
             c = pair_count[p] + d
             if c > 0:
                 pair_count[p] = c
@@ -87,30 +100,53 @@ def learn_bpe_merges(word_freqs: Mapping[str, int], alphabet: Sequence[str], n_t
 DEFAULT_SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>")
 _INF = float("inf")
 
+
 class BPETokenizer:
     """Byte-pair-encoding tokenizer with exact round-trip (`decode(encode(text)) == text`).
 
     Ids: `special_tokens` first (the first four are pad, bos, eos, unk), then 256 byte tokens `<0xNN>` (if
     `byte_fallback`), then the single characters of `alphabet`, then the tokens made by `merges`, in order."""
-    def __init__(self, alphabet: Iterable[str], merges: Sequence[tuple[str, str]],
-                 special_tokens: Sequence[str] = DEFAULT_SPECIAL_TOKENS, byte_fallback: bool = True,
-                 pattern: str = PRETOKENIZE_PATTERN, cache_size: int = 200_000):
+
+    def __init__(
+        self,
+        alphabet: Iterable[str],
+        merges: Sequence[tuple[str, str]],
+        special_tokens: Sequence[str] = DEFAULT_SPECIAL_TOKENS,
+        byte_fallback: bool = True,
+        pattern: str = PRETOKENIZE_PATTERN,
+        cache_size: int = 200_000,
+    ):
         special_tokens = tuple(special_tokens)
         if len(special_tokens) < 4 or len(set(special_tokens)) != len(special_tokens):
-            raise ValueError(f"special_tokens={special_tokens} must be at least 4 distinct tokens (pad, bos, eos, unk)")
-        self.special_tokens, self.byte_fallback, self.pattern = special_tokens, byte_fallback, pattern
+            raise ValueError(
+                f"special_tokens={special_tokens} must be at least 4 distinct tokens (pad, bos, eos, unk)"
+            )
+        self.special_tokens, self.byte_fallback, self.pattern = (
+            special_tokens,
+            byte_fallback,
+            pattern,
+        )
         self.alphabet = sorted(set(alphabet))
         if any(len(ch) != 1 for ch in self.alphabet):
-            raise ValueError(f"alphabet must hold single characters, got {[c for c in self.alphabet if len(c) != 1]}")
+            raise ValueError(
+                f"alphabet must hold single characters, got {[c for c in self.alphabet if len(c) != 1]}"
+            )
         self.merges = [tuple(m) for m in merges]
-        self.vocab: list[str] = list(special_tokens) + ([f"<0x{b:02X}>" for b in range(256)] if byte_fallback else [])
+        self.vocab: list[str] = list(special_tokens) + (
+            [f"<0x{b:02X}>" for b in range(256)] if byte_fallback else []
+        )
         self._n_special, self._n_bytes = len(special_tokens), 256 if byte_fallback else 0
-        self._token_to_id: dict[str, int] = {}  # characters and merged tokens only: text never reaches a special
-        for token in self.alphabet: self._add(token)
+        self._token_to_id: dict[
+            str, int
+        ] = {}  # characters and merged tokens only: text never reaches a special
+        for token in self.alphabet:
+            self._add(token)
         self._ranks: dict[tuple[str, str], int] = {}
         for rank, (x, y) in enumerate(self.merges):
             if x not in self._token_to_id or y not in self._token_to_id:
-                raise ValueError(f"merge {rank} ({x!r}, {y!r}) uses a token that no earlier merge or character made")
+                raise ValueError(
+                    f"merge {rank} ({x!r}, {y!r}) uses a token that no earlier merge or character made"
+                )
             self._add(x + y)
             self._ranks.setdefault((x, y), rank)
         self._alphabet_set = set(self.alphabet)
@@ -124,37 +160,60 @@ class BPETokenizer:
             self.vocab.append(token)
 
     @property
-    def vocab_size(self) -> int: return len(self.vocab)
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
     @property
-    def pad_id(self) -> int: return 0
+    def pad_id(self) -> int:
+        return 0
+
     @property
-    def bos_id(self) -> int: return 1
+    def bos_id(self) -> int:
+        return 1
+
     @property
-    def eos_id(self) -> int: return 2
+    def eos_id(self) -> int:
+        return 2
+
     @property
-    def unk_id(self) -> int: return 3
+    def unk_id(self) -> int:
+        return 3
 
     def __repr__(self) -> str:
-        return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, alphabet={len(self.alphabet)}, "
-                f"special_tokens={self.special_tokens}, byte_fallback={self.byte_fallback})")
+        return (
+            f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, alphabet={len(self.alphabet)}, "
+            f"special_tokens={self.special_tokens}, byte_fallback={self.byte_fallback})"
+        )
 
     @classmethod
-    def train(cls, texts: Iterable[str], vocab_size: int, special_tokens: Sequence[str] = DEFAULT_SPECIAL_TOKENS,
-              min_frequency: int = 2, byte_fallback: bool = True, pattern: str = PRETOKENIZE_PATTERN) -> "BPETokenizer":
+    def train(
+        cls,
+        texts: Iterable[str],
+        vocab_size: int,
+        special_tokens: Sequence[str] = DEFAULT_SPECIAL_TOKENS,
+        min_frequency: int = 2,
+        byte_fallback: bool = True,
+        pattern: str = PRETOKENIZE_PATTERN,
+    ) -> "BPETokenizer":
         "Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included) from `texts`."
         regex = re.compile(pattern)
         word_freqs: Counter = Counter()
-        for text in texts: word_freqs.update(regex.findall(text))
+        for text in texts:
+            word_freqs.update(regex.findall(text))
         alphabet = sorted({ch for w in word_freqs for ch in w})
         n_fixed = len(tuple(special_tokens)) + (256 if byte_fallback else 0)
         if vocab_size < n_fixed + len(alphabet):
-            raise ValueError(f"vocab_size={vocab_size} must be at least {n_fixed + len(alphabet)}: {n_fixed} special "
-                             f"and byte tokens plus the {len(alphabet)} characters of the training texts")
+            raise ValueError(
+                f"vocab_size={vocab_size} must be at least {n_fixed + len(alphabet)}: {n_fixed} special "
+                f"and byte tokens plus the {len(alphabet)} characters of the training texts"
+            )
         merges = learn_bpe_merges(word_freqs, alphabet, vocab_size - n_fixed, min_frequency)
         tok = cls(alphabet, merges, special_tokens, byte_fallback, pattern)
         if tok.vocab_size < vocab_size:
-            warnings.warn(f"vocabulary stopped at {tok.vocab_size} < vocab_size={vocab_size} tokens: no pair of "
-                          f"symbols occurs min_frequency={min_frequency} times any more")
+            warnings.warn(
+                f"vocabulary stopped at {tok.vocab_size} < vocab_size={vocab_size} tokens: no pair of "
+                f"symbols occurs min_frequency={min_frequency} times any more"
+            )
         return tok
 
     # --- encoding: pre-tokenize, then BPE inside each word, cached per word
@@ -163,14 +222,17 @@ class BPETokenizer:
         ranks = self._ranks
         while len(symbols) > 1:
             best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, _INF))
-            if best not in ranks: break
+            if best not in ranks:
+                break
             x, y = best
             out, i, n = [], 0, len(symbols)
             while i < n:
                 if i + 1 < n and symbols[i] == x and symbols[i + 1] == y:
-                    out.append(x + y); i += 2
+                    out.append(x + y)
+                    i += 2
                 else:
-                    out.append(symbols[i]); i += 1
+                    out.append(symbols[i])
+                    i += 1
             symbols = out
         return [self._token_to_id[s] for s in symbols]
 
@@ -183,35 +245,51 @@ class BPETokenizer:
                 if ch in self._alphabet_set:
                     run.append(ch)
                     continue
-                if run: ids += self._bpe(run); run = []
-                ids += [self._n_special + b for b in ch.encode("utf-8")] if self.byte_fallback else [self.unk_id]
-            if run: ids += self._bpe(run)
-            if len(self._cache) >= self.cache_size: self._cache.clear()  # bounded memory on endless streams
+                if run:
+                    ids += self._bpe(run)
+                    run = []
+                ids += (
+                    [self._n_special + b for b in ch.encode("utf-8")]
+                    if self.byte_fallback
+                    else [self.unk_id]
+                )
+            if run:
+                ids += self._bpe(run)
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()  # bounded memory on endless streams
             self._cache[word] = ids
         return ids
 
     def encode(self, text: str, add_bos: bool = False, add_eos: bool = False) -> list[int]:
         "Token ids of `text`, optionally between `<bos>` and `<eos>`."
-        if not isinstance(text, str): raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         ids = [self.bos_id] if add_bos else []
-        for word in self._regex.findall(text): ids += self._encode_word(word)
-        if add_eos: ids.append(self.eos_id)
+        for word in self._regex.findall(text):
+            ids += self._encode_word(word)
+        if add_eos:
+            ids.append(self.eos_id)
         return ids
 
     def decode(self, ids: Iterable[int], skip_special: bool = True) -> str:
         "The text of `ids` (a list or a 1-d tensor); special tokens are dropped when `skip_special`."
-        if hasattr(ids, "tolist"): ids = ids.tolist()
+        if hasattr(ids, "tolist"):
+            ids = ids.tolist()
         parts, pending = [], bytearray()  # consecutive byte tokens form one UTF-8 sequence
         first_char = self._n_special + self._n_bytes
         for i in ids:
-            if not 0 <= i < len(self.vocab): raise ValueError(f"id={i} is outside [0, vocab_size={len(self.vocab)})")
+            if not 0 <= i < len(self.vocab):
+                raise ValueError(f"id={i} is outside [0, vocab_size={len(self.vocab)})")
             if self._n_special <= i < first_char:
                 pending.append(i - self._n_special)
                 continue
             if pending:
-                parts.append(pending.decode("utf-8", errors="replace")); pending.clear()
-            if i >= first_char or not skip_special: parts.append(self.vocab[i])
-        if pending: parts.append(pending.decode("utf-8", errors="replace"))
+                parts.append(pending.decode("utf-8", errors="replace"))
+                pending.clear()
+            if i >= first_char or not skip_special:
+                parts.append(self.vocab[i])
+        if pending:
+            parts.append(pending.decode("utf-8", errors="replace"))
         return "".join(parts)
 
     def tokenize(self, text: str) -> list[str]:
@@ -227,10 +305,19 @@ class BPETokenizer:
         "Write the tokenizer to `path` as JSON, atomically (temporary file + `os.replace`)."
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = {"format": "transformer_nbdev.BPETokenizer", "version": 1, "special_tokens": list(self.special_tokens),
-                 "byte_fallback": self.byte_fallback, "pattern": self.pattern, "alphabet": self.alphabet,
-                 "merges": [list(m) for m in self.merges]}
-        return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8"))
+        state = {
+            "format": "transformer_nbdev.BPETokenizer",
+            "version": 1,
+            "special_tokens": list(self.special_tokens),
+            "byte_fallback": self.byte_fallback,
+            "pattern": self.pattern,
+            "alphabet": self.alphabet,
+            "merges": [list(m) for m in self.merges],
+        }
+        return atomic_write(
+            path,
+            lambda tmp: tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8"),
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BPETokenizer":
@@ -238,4 +325,10 @@ class BPETokenizer:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         if d.get("format") != "transformer_nbdev.BPETokenizer":
             raise ValueError(f"{path} is not a saved BPETokenizer (format={d.get('format')!r})")
-        return cls(d["alphabet"], [tuple(m) for m in d["merges"]], d["special_tokens"], d["byte_fallback"], d["pattern"])
+        return cls(
+            d["alphabet"],
+            [tuple(m) for m in d["merges"]],
+            d["special_tokens"],
+            d["byte_fallback"],
+            d["pattern"],
+        )

@@ -42,6 +42,7 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     try:
         import numpy as np
+
         np.random.seed(seed)
     except ImportError:  # NumPy is not a dependency of the library
         pass
@@ -53,13 +54,16 @@ def get_rng_state() -> dict:
     state = {"python": random.getstate(), "torch": torch.get_rng_state()}
     try:
         import numpy as np
+
         kind, key, pos, has_gauss, gauss = np.random.get_state()
         # a tensor instead of an ndarray: weights_only loading accepts tensors but not NumPy arrays
         state["numpy"] = (kind, torch.from_numpy(key.astype(np.int64)), pos, has_gauss, gauss)
     except ImportError:
         pass
-    if torch.cuda.is_available(): state["cuda"] = torch.cuda.get_rng_state_all()
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
     return state
+
 
 def set_rng_state(state: dict) -> None:
     "Restore the generators from a `get_rng_state()` dictionary."
@@ -67,189 +71,281 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     if "numpy" in state:
         import numpy as np
+
         kind, key, pos, has_gauss, gauss = state["numpy"]
         np.random.set_state((kind, key.numpy().astype(np.uint32), pos, has_gauss, gauss))
-    if "cuda" in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 # %% ../nbs/foundations/06h_training.ipynb #06f70746
-def cosine_lr(step: int,              # optimizer step, counted from 1
-              warmup_steps: int,      # linear warmup from 0 to 1 over these steps
-              total_steps: int,       # the factor reaches min_ratio here and stays there
-              min_ratio: float = 0.0  # final factor, as a fraction of the peak
-             ) -> float:
+def cosine_lr(
+    step: int,  # optimizer step, counted from 1
+    warmup_steps: int,  # linear warmup from 0 to 1 over these steps
+    total_steps: int,  # the factor reaches min_ratio here and stays there
+    min_ratio: float = 0.0,  # final factor, as a fraction of the peak
+) -> float:
     "Warmup + cosine learning-rate factor: linear from 0 to 1, then half a cosine down to `min_ratio`."
-    if step <= warmup_steps: return step / max(1, warmup_steps)
+    if step <= warmup_steps:
+        return step / max(1, warmup_steps)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 # %% ../nbs/foundations/06h_training.ipynb #2121678e
 SCHEDULES = ("noam", "cosine", "constant")
 
+
 class LRSchedule:
     "Learning-rate factor for `torch.optim.lr_scheduler.LambdaLR`: called with the number of updates already made."
-    def __init__(self,
-                 kind: str = "noam",                 # "noam" (paper, eq. 3), "cosine" (warmup + cosine) or "constant" (warmup + flat)
-                 warmup_steps: int = 4000,           # steps of linear warmup
-                 d_model: Optional[int] = None,      # model width, needed by "noam"
-                 total_steps: Optional[int] = None,  # length of the run, needed by "cosine"
-                 min_ratio: float = 0.0):            # final factor of "cosine"
-        if kind not in SCHEDULES: raise ValueError(f"schedule={kind!r} is not a schedule; expected one of {list(SCHEDULES)}")
-        if kind == "noam" and d_model is None: raise ValueError("schedule='noam' needs d_model (the model width of equation 3)")
-        if kind == "cosine" and total_steps is None: raise ValueError("schedule='cosine' needs total_steps (where the cosine ends)")
+
+    def __init__(
+        self,
+        kind: str = "noam",  # "noam" (paper, eq. 3), "cosine" (warmup + cosine) or "constant" (warmup + flat)
+        warmup_steps: int = 4000,  # steps of linear warmup
+        d_model: Optional[int] = None,  # model width, needed by "noam"
+        total_steps: Optional[int] = None,  # length of the run, needed by "cosine"
+        min_ratio: float = 0.0,
+    ):  # final factor of "cosine"
+        if kind not in SCHEDULES:
+            raise ValueError(
+                f"schedule={kind!r} is not a schedule; expected one of {list(SCHEDULES)}"
+            )
+        if kind == "noam" and d_model is None:
+            raise ValueError("schedule='noam' needs d_model (the model width of equation 3)")
+        if kind == "cosine" and total_steps is None:
+            raise ValueError("schedule='cosine' needs total_steps (where the cosine ends)")
         self.kind, self.warmup_steps, self.d_model = kind, warmup_steps, d_model
         self.total_steps, self.min_ratio = total_steps, min_ratio
 
     def __call__(self, i: int) -> float:
-        step = i + 1  # LambdaLR passes the number of updates already made; the formulas count from 1
-        if self.kind == "noam": return noam_lr(step, self.d_model, self.warmup_steps)
-        if self.kind == "cosine": return cosine_lr(step, self.warmup_steps, self.total_steps, self.min_ratio)
+        step = (
+            i + 1
+        )  # LambdaLR passes the number of updates already made; the formulas count from 1
+        if self.kind == "noam":
+            return noam_lr(step, self.d_model, self.warmup_steps)
+        if self.kind == "cosine":
+            return cosine_lr(step, self.warmup_steps, self.total_steps, self.min_ratio)
         return min(1.0, step / max(1, self.warmup_steps))
 
-    def __repr__(self) -> str: return f"LRSchedule({self.kind!r}, warmup_steps={self.warmup_steps})"
+    def __repr__(self) -> str:
+        return f"LRSchedule({self.kind!r}, warmup_steps={self.warmup_steps})"
 
 # %% ../nbs/foundations/06h_training.ipynb #d9652480
 class LabelSmoothingLoss(nn.Module):
     "Mean label-smoothed cross-entropy over the target tokens that are not `ignore_index` (padding)."
-    def __init__(self,
-                 epsilon: float = 0.1,                # smoothing: mass spread uniformly over the vocabulary
-                 ignore_index: Optional[int] = None): # target id that does not count (the padding id)
+
+    def __init__(
+        self,
+        epsilon: float = 0.1,  # smoothing: mass spread uniformly over the vocabulary
+        ignore_index: Optional[int] = None,
+    ):  # target id that does not count (the padding id)
         super().__init__()
-        if not 0.0 <= epsilon < 1.0: raise ValueError(f"epsilon={epsilon} must be in [0, 1)")
+        if not 0.0 <= epsilon < 1.0:
+            raise ValueError(f"epsilon={epsilon} must be in [0, 1)")
         self.epsilon, self.ignore_index = epsilon, ignore_index
 
-    def forward(self,
-                logits: Tensor,   # (..., V) unnormalized scores
-                target: Tensor    # (...) token ids
-               ) -> Tensor:
+    def forward(
+        self,
+        logits: Tensor,  # (..., V) unnormalized scores
+        target: Tensor,  # (...) token ids
+    ) -> Tensor:
         "The loss, a scalar."
         if logits.shape[:-1] != target.shape:
-            raise ValueError(f"logits of shape {tuple(logits.shape)} do not match target of shape "
-                             f"{tuple(target.shape)} (expected logits = target shape + (V,))")
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
-                               ignore_index=-100 if self.ignore_index is None else self.ignore_index,
-                               label_smoothing=self.epsilon)
+            raise ValueError(
+                f"logits of shape {tuple(logits.shape)} do not match target of shape "
+                f"{tuple(target.shape)} (expected logits = target shape + (V,))"
+            )
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            target.reshape(-1),
+            ignore_index=-100 if self.ignore_index is None else self.ignore_index,
+            label_smoothing=self.epsilon,
+        )
 
-    def extra_repr(self) -> str: return f"epsilon={self.epsilon}, ignore_index={self.ignore_index}"
+    def extra_repr(self) -> str:
+        return f"epsilon={self.epsilon}, ignore_index={self.ignore_index}"
 
 # %% ../nbs/foundations/06h_training.ipynb #caad2af1
 def _checkpointed(forward: Callable, *args, **kwargs):
     "Run `forward` under activation checkpointing when a backward pass may follow; plainly otherwise (evaluation, generation)."
-    if torch.is_grad_enabled(): return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    if torch.is_grad_enabled():
+        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
     return forward(*args, **kwargs)
 
-def set_activation_checkpointing(model: nn.Module,                         # the model whose blocks to checkpoint
-                                 enabled: bool = True,                     # False undoes an earlier call
-                                 layers: Optional[Iterable[nn.Module]] = None  # default: elements of every nn.ModuleList named `layers`
-                                ) -> list[nn.Module]:
+
+def set_activation_checkpointing(
+    model: nn.Module,  # the model whose blocks to checkpoint
+    enabled: bool = True,  # False undoes an earlier call
+    layers: Optional[
+        Iterable[nn.Module]
+    ] = None,  # default: elements of every nn.ModuleList named `layers`
+) -> list[nn.Module]:
     "Recompute the forward pass of `layers` during backward instead of storing their activations; returns the layers."
     if layers is None:
-        layers = [layer for name, module in model.named_modules()
-                  if isinstance(module, nn.ModuleList) and name.rsplit(".", 1)[-1] == "layers" for layer in module]
-        if not layers: raise ValueError(f"{type(model).__name__} has no nn.ModuleList named 'layers'; pass layers=[...] explicitly")
+        layers = [
+            layer
+            for name, module in model.named_modules()
+            if isinstance(module, nn.ModuleList) and name.rsplit(".", 1)[-1] == "layers"
+            for layer in module
+        ]
+        if not layers:
+            raise ValueError(
+                f"{type(model).__name__} has no nn.ModuleList named 'layers'; pass layers=[...] explicitly"
+            )
     layers = list(layers)
     for layer in layers:
         layer.__dict__.pop("forward", None)  # back to the class's forward (undoes a previous call)
-        if enabled: layer.forward = functools.partial(_checkpointed, layer.forward)
+        if enabled:
+            layer.forward = functools.partial(_checkpointed, layer.forward)
     return layers
 
 # %% ../nbs/foundations/06h_training.ipynb #4e5e944a
 @dataclass
 class TrainConfig:
     "Hyper-parameters of a `Trainer` run; the defaults are the paper's (Adam 0.9/0.98/1e-9, equation 3 with 4000 warmup steps)."
-    epochs: int = 1                            # passes over the training data
-    lr: float = 1.0                            # base rate: a factor on equation 3 for "noam", the peak rate otherwise
-    schedule: str = "noam"                     # "noam" (paper), "cosine" (warmup + cosine) or "constant" (warmup + flat)
-    warmup_steps: int = 4000                   # linear warmup, in optimizer steps
-    d_model: Optional[int] = None              # width in equation 3; None: the model's config["d_model"]
-    min_lr_ratio: float = 0.0                  # where "cosine" ends, as a fraction of lr
-    betas: tuple[float, float] = (0.9, 0.98)   # Adam's beta_1, beta_2
-    eps: float = 1e-9                          # Adam's epsilon
-    weight_decay: float = 0.0                  # AdamW's decoupled weight decay, on weight matrices only
-    grad_clip: Optional[float] = 1.0           # clip the global gradient norm to this; None: no clipping
-    grad_accum_steps: int = 1                  # micro-batches per optimizer step
-    activation_checkpointing: bool = False     # recompute the model's `layers` in backward (less memory, more compute)
-    bf16: bool = False                         # run forward and loss under bfloat16 autocast
-    patience: Optional[int] = None             # early stopping: epochs without a better validation loss
-    checkpoint_dir: Optional[str] = None       # if set: `last/` after every epoch, `best/` at each new best validation loss
-    device: Optional[str] = None               # None: cuda:LOCAL_RANK when a GPU is available, else cpu
-    progress: bool = True                      # tqdm progress bar (on rank 0)
-    progress_interval: float = 0.5             # seconds between bar refreshes (raise it for log files and stored notebooks)
+
+    epochs: int = 1  # passes over the training data
+    lr: float = 1.0  # base rate: a factor on equation 3 for "noam", the peak rate otherwise
+    schedule: str = (
+        "noam"  # "noam" (paper), "cosine" (warmup + cosine) or "constant" (warmup + flat)
+    )
+    warmup_steps: int = 4000  # linear warmup, in optimizer steps
+    d_model: Optional[int] = None  # width in equation 3; None: the model's config["d_model"]
+    min_lr_ratio: float = 0.0  # where "cosine" ends, as a fraction of lr
+    betas: tuple[float, float] = (0.9, 0.98)  # Adam's beta_1, beta_2
+    eps: float = 1e-9  # Adam's epsilon
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay, on weight matrices only
+    grad_clip: Optional[float] = 1.0  # clip the global gradient norm to this; None: no clipping
+    grad_accum_steps: int = 1  # micro-batches per optimizer step
+    activation_checkpointing: bool = (
+        False  # recompute the model's `layers` in backward (less memory, more compute)
+    )
+    bf16: bool = False  # run forward and loss under bfloat16 autocast
+    patience: Optional[int] = None  # early stopping: epochs without a better validation loss
+    checkpoint_dir: Optional[str] = (
+        None  # if set: `last/` after every epoch, `best/` at each new best validation loss
+    )
+    device: Optional[str] = None  # None: cuda:LOCAL_RANK when a GPU is available, else cpu
+    progress: bool = True  # tqdm progress bar (on rank 0)
+    progress_interval: float = (
+        0.5  # seconds between bar refreshes (raise it for log files and stored notebooks)
+    )
 
     def __post_init__(self):
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule={self.schedule!r} is not a schedule; expected one of {list(SCHEDULES)}")
-        if self.grad_accum_steps < 1: raise ValueError(f"grad_accum_steps={self.grad_accum_steps} must be >= 1")
-        if self.patience is not None and self.patience < 1: raise ValueError(f"patience={self.patience} must be >= 1 or None")
+            raise ValueError(
+                f"schedule={self.schedule!r} is not a schedule; expected one of {list(SCHEDULES)}"
+            )
+        if self.grad_accum_steps < 1:
+            raise ValueError(f"grad_accum_steps={self.grad_accum_steps} must be >= 1")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience={self.patience} must be >= 1 or None")
         self.betas = tuple(self.betas)
 
 # %% ../nbs/foundations/06h_training.ipynb #b424dd33
 def _config_dict(model: nn.Module) -> dict:
     "The model's `config` as a dict (a dict, or a dataclass such as a GPT config); {} when it has none."
     config = getattr(model, "config", None)
-    if dataclasses.is_dataclass(config) and not isinstance(config, type): return dataclasses.asdict(config)
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return dataclasses.asdict(config)
     return config if isinstance(config, dict) else {}
+
 
 def default_device() -> torch.device:
     "cuda:LOCAL_RANK when a GPU is available (LOCAL_RANK is set by torchrun, 0 otherwise), else cpu."
-    if torch.cuda.is_available(): return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     return torch.device("cpu")
+
 
 def cpu_model() -> str:
     "The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows: the context of every reported timing."
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
     return platform.processor() or platform.machine()
+
 
 def to_device(batch: Any, device: torch.device) -> Any:
     "Move every tensor in a (nested) tuple / list / dict batch to `device`."
-    if isinstance(batch, Tensor): return batch.to(device, non_blocking=True)
-    if isinstance(batch, dict): return {k: to_device(v, device) for k, v in batch.items()}
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"): return type(batch)(*(to_device(v, device) for v in batch))
-    if isinstance(batch, (list, tuple)): return type(batch)(to_device(v, device) for v in batch)
+    if isinstance(batch, Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(to_device(v, device) for v in batch))
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(v, device) for v in batch)
     return batch
 
 # %% ../nbs/foundations/06h_training.ipynb #844412a4
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
     "AdamW over the trainable parameters of `model`; weight decay on parameters of 2 or more dimensions only."
     params = [p for p in model.parameters() if p.requires_grad]
-    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": config.weight_decay},
-              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
-    return torch.optim.AdamW([g for g in groups if g["params"]], lr=config.lr, betas=config.betas, eps=config.eps)
+    groups = [
+        {"params": [p for p in params if p.ndim >= 2], "weight_decay": config.weight_decay},
+        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(
+        [g for g in groups if g["params"]], lr=config.lr, betas=config.betas, eps=config.eps
+    )
 
 # %% ../nbs/foundations/06h_training.ipynb #477cfc0f
-HISTORY_KEYS = ("step", "train_loss", "lr", "grad_norm",      # one entry per optimizer step
-                "epoch", "epoch_step", "tokens_per_s",      # one entry per epoch
-                "val_loss")                                 # one entry per epoch when there is a validation set
+HISTORY_KEYS = (
+    "step",
+    "train_loss",
+    "lr",
+    "grad_norm",  # one entry per optimizer step
+    "epoch",
+    "epoch_step",
+    "tokens_per_s",  # one entry per epoch
+    "val_loss",
+)  # one entry per epoch when there is a validation set
+
 
 class Trainer:
     "Minimize `loss_fn(model, batch) -> (loss, n_tokens)` over `train_loader` with AdamW, validating after every epoch."
-    def __init__(self,
-                 model: nn.Module,                                   # any module; its `config` dict (if any) goes into checkpoints
-                 loss_fn: Callable[[nn.Module, Any], tuple[Tensor, int]],  # (model, batch) -> (mean loss, number of tokens)
-                 train_loader: Iterable,                             # batches to train on, with a len()
-                 val_loader: Optional[Iterable] = None,              # batches for the validation loss after each epoch
-                 config: Optional[TrainConfig] = None):              # hyper-parameters; None: TrainConfig()
+
+    def __init__(
+        self,
+        model: nn.Module,  # any module; its `config` dict (if any) goes into checkpoints
+        loss_fn: Callable[
+            [nn.Module, Any], tuple[Tensor, int]
+        ],  # (model, batch) -> (mean loss, number of tokens)
+        train_loader: Iterable,  # batches to train on, with a len()
+        val_loader: Optional[Iterable] = None,  # batches for the validation loss after each epoch
+        config: Optional[TrainConfig] = None,
+    ):  # hyper-parameters; None: TrainConfig()
         self.config = c = config if config is not None else TrainConfig()
         distributed = dist.is_available() and dist.is_initialized()
-        self.rank, self.world_size = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+        self.rank, self.world_size = (
+            (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+        )
         self.device = torch.device(c.device) if c.device else default_device()
         self.model = model.to(self.device)
-        if c.activation_checkpointing: set_activation_checkpointing(self.model)
+        if c.activation_checkpointing:
+            set_activation_checkpointing(self.model)
         # The module the forward pass goes through: under DDP its backward also averages the gradients of all processes.
         self.ddp_model = self.model
         if self.world_size > 1:
-            self.ddp_model = DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+            self.ddp_model = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None
+            )
         self.loss_fn, self.train_loader, self.val_loader = loss_fn, train_loader, val_loader
         self.optimizer = make_optimizer(self.model, c)
         self.steps_per_epoch = math.ceil(len(train_loader) / c.grad_accum_steps)
         d_model = c.d_model if c.d_model is not None else _config_dict(model).get("d_model")
-        schedule = LRSchedule(c.schedule, c.warmup_steps, d_model, c.epochs * self.steps_per_epoch, c.min_lr_ratio)
+        schedule = LRSchedule(
+            c.schedule, c.warmup_steps, d_model, c.epochs * self.steps_per_epoch, c.min_lr_ratio
+        )
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, schedule)
         self.step = self.epoch = self.batch_idx = 0
         self.best_val_loss, self.bad_epochs, self.should_stop = math.inf, 0, False
-        self.epoch_rng: Optional[dict] = None  # random state at the start of the current epoch (for exact resumption)
+        self.epoch_rng: Optional[dict] = (
+            None  # random state at the start of the current epoch (for exact resumption)
+        )
         self.history: dict[str, list] = {k: [] for k in HISTORY_KEYS}
 
     @property
@@ -265,12 +361,14 @@ def _loss(self: Trainer, model: nn.Module, batch: Any) -> tuple[Tensor, int]:
         loss, n_tokens = self.loss_fn(model, to_device(batch, self.device))
     return loss, int(n_tokens)
 
+
 @patch
 def _optimizer_step(self: Trainer, n_micro: int) -> float:
     "Average the accumulated gradients of `n_micro` micro-batches, clip, update, advance the schedule; returns the gradient norm."
     if n_micro > 1:
         for p in self.model.parameters():
-            if p.grad is not None: p.grad.div_(n_micro)
+            if p.grad is not None:
+                p.grad.div_(n_micro)
     max_norm = self.config.grad_clip if self.config.grad_clip is not None else math.inf
     grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
     self.optimizer.step()
@@ -285,14 +383,16 @@ def _epoch_batches(self: Trainer) -> Iterator:
     "An iterator over this epoch's training batches, positioned after the `batch_idx` already trained on."
     loader = self.train_loader
     for sampler in (getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
-        if hasattr(sampler, "set_epoch"): sampler.set_epoch(self.epoch)  # DistributedSampler: a new order per epoch
+        if hasattr(sampler, "set_epoch"):
+            sampler.set_epoch(self.epoch)  # DistributedSampler: a new order per epoch
     if self.batch_idx == 0:  # a fresh epoch
         self.epoch_rng = get_rng_state()
         return iter(loader)
     now = get_rng_state()
     set_rng_state(self.epoch_rng)  # replay the draws that fixed this epoch's order ...
     batches = iter(loader)
-    for _ in range(self.batch_idx): next(batches)  # ... skip what was trained on ...
+    for _ in range(self.batch_idx):
+        next(batches)  # ... skip what was trained on ...
     set_rng_state(now)  # ... and continue from the generators' current state
     return batches
 
@@ -302,31 +402,48 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
     "Train on the rest of the current epoch; False if it stopped early because `step` reached `stop_at`."
     c, n_batches = self.config, len(self.train_loader)
     self.ddp_model.train()
-    self._bar = bar = tqdm(total=self.steps_per_epoch, initial=self.batch_idx // c.grad_accum_steps, ncols=110,
-                           desc=f"epoch {self.epoch + 1}/{c.epochs}", mininterval=c.progress_interval,
-                           disable=not c.progress or self.rank != 0)
+    self._bar = bar = tqdm(
+        total=self.steps_per_epoch,
+        initial=self.batch_idx // c.grad_accum_steps,
+        ncols=110,
+        desc=f"epoch {self.epoch + 1}/{c.epochs}",
+        mininterval=c.progress_interval,
+        disable=not c.progress or self.rank != 0,
+    )
     window, n_tokens, start = [], 0, time.perf_counter()
     for batch in self._epoch_batches():
         self.batch_idx += 1
         last = len(window) + 1 == c.grad_accum_steps or self.batch_idx == n_batches
-        sync = contextlib.nullcontext() if last or self.world_size == 1 else self.ddp_model.no_sync()
+        sync = (
+            contextlib.nullcontext() if last or self.world_size == 1 else self.ddp_model.no_sync()
+        )
         with sync:
             loss, n = self._loss(self.ddp_model, batch)
             loss.backward()
-        window.append(loss.detach()); n_tokens += n
-        if not last: continue
+        window.append(loss.detach())
+        n_tokens += n
+        if not last:
+            continue
         train_loss = torch.stack(window).float().mean().item()
         if not math.isfinite(train_loss):  # stop before the update spreads NaN into the weights
-            raise FloatingPointError(f"train loss is {train_loss} at step {self.step + 1}; lower lr or enable grad_clip")
+            raise FloatingPointError(
+                f"train loss is {train_loss} at step {self.step + 1}; lower lr or enable grad_clip"
+            )
         lr = self.lr
         grad_norm = self._optimizer_step(len(window))
-        for k, v in zip(("step", "train_loss", "lr", "grad_norm"), (self.step, train_loss, lr, grad_norm)): self.history[k].append(v)
+        for k, v in zip(
+            ("step", "train_loss", "lr", "grad_norm"), (self.step, train_loss, lr, grad_norm)
+        ):
+            self.history[k].append(v)
         window = []
         tokens_per_s = n_tokens / (time.perf_counter() - start)
-        bar.set_postfix_str(f"loss {train_loss:.3f}, lr {lr:.2e}, {tokens_per_s:,.0f} tok/s", refresh=False)
+        bar.set_postfix_str(
+            f"loss {train_loss:.3f}, lr {lr:.2e}, {tokens_per_s:,.0f} tok/s", refresh=False
+        )
         bar.update()
         if stop_at is not None and self.step >= stop_at and self.batch_idx < n_batches:
-            bar.close(); return False
+            bar.close()
+            return False
     self.history["tokens_per_s"].append(n_tokens / (time.perf_counter() - start))
     return True  # the bar stays open: _end_epoch adds the validation loss and closes it
 
@@ -336,15 +453,22 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
 def evaluate(self: Trainer, loader: Optional[Iterable] = None) -> float:
     "Per-token mean of the loss over `loader` (default: the validation loader), in eval mode."
     loader = self.val_loader if loader is None else loader
-    if loader is None: raise ValueError("evaluate() needs a loader: pass one or give the Trainer a val_loader")
+    if loader is None:
+        raise ValueError("evaluate() needs a loader: pass one or give the Trainer a val_loader")
     self.model.eval()
-    total = torch.zeros(2, dtype=torch.float64, device=self.device)  # sum of loss * n_tokens, sum of n_tokens
+    total = torch.zeros(
+        2, dtype=torch.float64, device=self.device
+    )  # sum of loss * n_tokens, sum of n_tokens
     for batch in loader:
         loss, n = self._loss(self.model, batch)
-        total += torch.stack([loss.double() * n, torch.tensor(n, dtype=torch.float64, device=self.device)])
-    if self.world_size > 1: dist.all_reduce(total)
+        total += torch.stack(
+            [loss.double() * n, torch.tensor(n, dtype=torch.float64, device=self.device)]
+        )
+    if self.world_size > 1:
+        dist.all_reduce(total)
     self.model.train()
     return (total[0] / total[1]).item()
+
 
 @patch
 def _end_epoch(self: Trainer) -> None:
@@ -354,19 +478,28 @@ def _end_epoch(self: Trainer) -> None:
         val_loss = self.evaluate()
         self.history["val_loss"].append(val_loss)
         improved = val_loss < self.best_val_loss
-        self.best_val_loss, self.bad_epochs = (val_loss, 0) if improved else (self.best_val_loss, self.bad_epochs + 1)
-        if self.config.patience is not None and self.bad_epochs >= self.config.patience: self.should_stop = True
+        self.best_val_loss, self.bad_epochs = (
+            (val_loss, 0) if improved else (self.best_val_loss, self.bad_epochs + 1)
+        )
+        if self.config.patience is not None and self.bad_epochs >= self.config.patience:
+            self.should_stop = True
     self.epoch += 1
-    self.history["epoch"].append(self.epoch); self.history["epoch_step"].append(self.step)
+    self.history["epoch"].append(self.epoch)
+    self.history["epoch_step"].append(self.step)
     self.batch_idx, self.epoch_rng = 0, None
     h = self.history  # the epoch's summary replaces the live numbers on its progress bar
-    summary = f"loss {h['train_loss'][-1]:.3f}" + (f", val {h['val_loss'][-1]:.3f}" if self.val_loader is not None else "")
-    summary += f", {h['tokens_per_s'][-1]:,.0f} tok/s" + (", early stop" if self.should_stop else "")
+    summary = f"loss {h['train_loss'][-1]:.3f}" + (
+        f", val {h['val_loss'][-1]:.3f}" if self.val_loader is not None else ""
+    )
+    summary += f", {h['tokens_per_s'][-1]:,.0f} tok/s" + (
+        ", early stop" if self.should_stop else ""
+    )
     self._bar.set_postfix_str(summary, refresh=False)
     self._bar.close()
     if self.config.checkpoint_dir is not None:
         self.save_checkpoint(Path(self.config.checkpoint_dir) / "last")
-        if improved: self.save_checkpoint(Path(self.config.checkpoint_dir) / "best")
+        if improved:
+            self.save_checkpoint(Path(self.config.checkpoint_dir) / "best")
 
 # %% ../nbs/foundations/06h_training.ipynb #80f1bed0
 @patch
@@ -374,29 +507,53 @@ def fit(self: Trainer, n_steps: Optional[int] = None) -> dict:
     "Train until `config.epochs` are done or early stopping triggers (or `n_steps` more updates are made); returns the history."
     stop_at = None if n_steps is None else self.step + n_steps
     while self.epoch < self.config.epochs and not self.should_stop:
-        if not self._train_epoch(stop_at): break
+        if not self._train_epoch(stop_at):
+            break
         self._end_epoch()
-        if stop_at is not None and self.step >= stop_at: break
+        if stop_at is not None and self.step >= stop_at:
+            break
     return self.history
 
 # %% ../nbs/foundations/06h_training.ipynb #cc147614
-CHECKPOINT_FORMAT = "transformer_nbdev.training/1"  # written into every trainer state, checked when loading
+CHECKPOINT_FORMAT = (
+    "transformer_nbdev.training/1"  # written into every trainer state, checked when loading
+)
+
 
 @patch
 def state_dict(self: Trainer) -> dict:
     "Everything but the weights that a resumed run needs, as tensors, numbers, strings and containers."
-    return {"format": CHECKPOINT_FORMAT, "config": dataclasses.asdict(self.config),
-            "step": self.step, "epoch": self.epoch, "batch_idx": self.batch_idx,
-            "best_val_loss": self.best_val_loss, "bad_epochs": self.bad_epochs, "should_stop": self.should_stop,
-            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-            "rng": get_rng_state(), "epoch_rng": self.epoch_rng, "history": self.history}
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "config": dataclasses.asdict(self.config),
+        "step": self.step,
+        "epoch": self.epoch,
+        "batch_idx": self.batch_idx,
+        "best_val_loss": self.best_val_loss,
+        "bad_epochs": self.bad_epochs,
+        "should_stop": self.should_stop,
+        "optimizer": self.optimizer.state_dict(),
+        "scheduler": self.scheduler.state_dict(),
+        "rng": get_rng_state(),
+        "epoch_rng": self.epoch_rng,
+        "history": self.history,
+    }
+
 
 @patch
 def load_state_dict(self: Trainer, state: dict) -> None:
     "Restore a `state_dict()`: optimizer, schedule, position in the data, random generators, history."
     self.optimizer.load_state_dict(state["optimizer"])
     self.scheduler.load_state_dict(state["scheduler"])
-    for name in ("step", "epoch", "batch_idx", "best_val_loss", "bad_epochs", "should_stop", "epoch_rng"):
+    for name in (
+        "step",
+        "epoch",
+        "batch_idx",
+        "best_val_loss",
+        "bad_epochs",
+        "should_stop",
+        "epoch_rng",
+    ):
         setattr(self, name, state[name])
     self.history = {k: list(state["history"].get(k, [])) for k in HISTORY_KEYS}
     set_rng_state(state["rng"])
@@ -404,27 +561,35 @@ def load_state_dict(self: Trainer, state: dict) -> None:
 # %% ../nbs/foundations/06h_training.ipynb #d7b5ecfa
 MODEL_FILE, STATE_FILE = "model.safetensors", "trainer_state.pt"
 
+
 def _fsync_dir(folder: Path) -> None:
     "Flush every file in `folder` to disk, so that a rename after it cannot expose unwritten data."
     for f in folder.iterdir():
-        with open(f, "rb") as fh: os.fsync(fh.fileno())
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
 
-def save_checkpoint(path: str | os.PathLike,             # the checkpoint directory to write
-                    model: nn.Module,                    # its weights and `config` go into model.safetensors
-                    trainer_state: Optional[dict] = None # a `Trainer.state_dict()`, into trainer_state.pt
-                   ) -> Path:
+
+def save_checkpoint(
+    path: str | os.PathLike,  # the checkpoint directory to write
+    model: nn.Module,  # its weights and `config` go into model.safetensors
+    trainer_state: Optional[dict] = None,  # a `Trainer.state_dict()`, into trainer_state.pt
+) -> Path:
     "Atomically write the checkpoint directory `path` (model.safetensors and, if given, trainer_state.pt)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))  # same file system: rename works
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    )  # same file system: rename works
     old = path.with_name(f".{path.name}.old-{os.getpid()}")
     try:
         save_model(model, tmp / MODEL_FILE)
-        if trainer_state is not None: torch.save(trainer_state, tmp / STATE_FILE)
+        if trainer_state is not None:
+            torch.save(trainer_state, tmp / STATE_FILE)
         _fsync_dir(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp creates 0700; a checkpoint is not a secret
         shutil.rmtree(old, ignore_errors=True)
-        if path.exists(): os.replace(path, old)
+        if path.exists():
+            os.replace(path, old)
         os.replace(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -439,25 +604,47 @@ def load_trainer_state(path: str | os.PathLike) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise ValueError(f"{path} is truncated or not a trainer state saved by save_checkpoint ({type(e).__name__}: {e})") from e
+        raise ValueError(
+            f"{path} is truncated or not a trainer state saved by save_checkpoint ({type(e).__name__}: {e})"
+        ) from e
     found = state.get("format") if isinstance(state, dict) else type(state).__name__
     if found != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a transformer_nbdev training checkpoint: format {found!r}, expected {CHECKPOINT_FORMAT!r}")
+        raise ValueError(
+            f"{path} is not a transformer_nbdev training checkpoint: format {found!r}, expected {CHECKPOINT_FORMAT!r}"
+        )
     return state
 
-def load_checkpoint(path: str | os.PathLike,          # a directory written by save_checkpoint
-                    model: Optional[nn.Module] = None,  # load the weights into this model; None: rebuild it from the config
-                    cls: Optional[type] = None          # the model class to rebuild (see chapter 6's load_model)
-                   ) -> tuple[nn.Module, Optional[dict]]:
+
+def load_checkpoint(
+    path: str | os.PathLike,  # a directory written by save_checkpoint
+    model: Optional[
+        nn.Module
+    ] = None,  # load the weights into this model; None: rebuild it from the config
+    cls: Optional[type] = None,  # the model class to rebuild (see chapter 6's load_model)
+) -> tuple[nn.Module, Optional[dict]]:
     "The model and the trainer state (None if the checkpoint has none) of the checkpoint directory `path`."
     path = Path(path)
     if not (path / MODEL_FILE).is_file():
-        raise ValueError(f"{path} is not a checkpoint directory: {path / MODEL_FILE} does not exist")
-    if model is None: model = load_model(path / MODEL_FILE, cls=cls)
+        raise ValueError(
+            f"{path} is not a checkpoint directory: {path / MODEL_FILE} does not exist"
+        )
+    if model is None:
+        model = load_model(path / MODEL_FILE, cls=cls)
     else:  # into the given model, on its device, without building a second one
-        read_metadata(path / MODEL_FILE)  # a clear ValueError if the file is truncated or not safetensors
-        try: safetensors.torch.load_model(model, str(path / MODEL_FILE), strict=True, device=str(next(model.parameters()).device))
-        except Exception as e: raise ValueError(f"the weights in {path / MODEL_FILE} do not fit the {type(model).__name__}: {e}") from e
+        read_metadata(
+            path / MODEL_FILE
+        )  # a clear ValueError if the file is truncated or not safetensors
+        try:
+            safetensors.torch.load_model(
+                model,
+                str(path / MODEL_FILE),
+                strict=True,
+                device=str(next(model.parameters()).device),
+            )
+        except Exception as e:
+            raise ValueError(
+                f"the weights in {path / MODEL_FILE} do not fit the {type(model).__name__}: {e}"
+            ) from e
     state = load_trainer_state(path / STATE_FILE) if (path / STATE_FILE).exists() else None
     return model, state
 
@@ -466,35 +653,46 @@ def load_checkpoint(path: str | os.PathLike,          # a directory written by s
 def save_checkpoint(self: Trainer, path: str | os.PathLike) -> Path:
     "Write model and trainer state to the checkpoint directory `path` (rank 0 writes, every rank returns after it)."
     path = Path(path)
-    if self.rank == 0: save_checkpoint(path, self.model, self.state_dict())
-    if self.world_size > 1: dist.barrier()
+    if self.rank == 0:
+        save_checkpoint(path, self.model, self.state_dict())
+    if self.world_size > 1:
+        dist.barrier()
     return path
+
 
 @patch
 def load_checkpoint(self: Trainer, path: str | os.PathLike) -> "Trainer":
     "Load weights and trainer state from `path`, so that `fit()` continues the saved run exactly."
     _, state = load_checkpoint(path, model=self.model)
-    if state is None: raise ValueError(f"{path} holds a model but no {STATE_FILE}: nothing to resume")
+    if state is None:
+        raise ValueError(f"{path} holds a model but no {STATE_FILE}: nothing to resume")
     self.load_state_dict(state)
     return self
 
 # %% ../nbs/foundations/06h_training.ipynb #b877b226
-def init_distributed(backend: Optional[str] = None  # None: "nccl" with GPUs, "gloo" without
-                    ) -> tuple[int, int]:
+def init_distributed(
+    backend: Optional[str] = None,  # None: "nccl" with GPUs, "gloo" without
+) -> tuple[int, int]:
     "Join the process group that torchrun describes in the environment; returns (rank, world_size), (0, 1) for a plain process."
     if not dist.is_initialized():
-        if "RANK" not in os.environ: return 0, 1  # not started by torchrun: one process, no group
-        if backend is None: backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        if "RANK" not in os.environ:
+            return 0, 1  # not started by torchrun: one process, no group
+        if backend is None:
+            backend = "nccl" if torch.cuda.is_available() else "gloo"
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
         dist.init_process_group(backend)
     return dist.get_rank(), dist.get_world_size()
 
 # %% ../nbs/foundations/06h_training.ipynb #fc18c3ae
 class Seq2SeqLoss:
     "`loss_fn` for an encoder-decoder on (src, tgt) batches, tgt = <bos> y_1 .. y_T <eos> + padding: teacher forcing, label smoothing."
-    def __init__(self,
-                 pad_idx: int,              # padding id: those target positions do not count
-                 epsilon: float = 0.1):     # label smoothing (0.1 in the paper)
+
+    def __init__(
+        self,
+        pad_idx: int,  # padding id: those target positions do not count
+        epsilon: float = 0.1,
+    ):  # label smoothing (0.1 in the paper)
         self.pad_idx = pad_idx
         self.criterion = LabelSmoothingLoss(epsilon, ignore_index=pad_idx)
 
@@ -502,31 +700,40 @@ class Seq2SeqLoss:
         "(mean loss over the non-padding target tokens, their number)"
         src, tgt = batch
         tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]  # read up to position t, predict position t + 1
-        logits = model(src, tgt_in)                # (B, T - 1, V)
+        logits = model(src, tgt_in)  # (B, T - 1, V)
         return self.criterion(logits, tgt_out), int((tgt_out != self.pad_idx).sum())
 
-    def __repr__(self) -> str: return f"Seq2SeqLoss(pad_idx={self.pad_idx}, epsilon={self.criterion.epsilon})"
+    def __repr__(self) -> str:
+        return f"Seq2SeqLoss(pad_idx={self.pad_idx}, epsilon={self.criterion.epsilon})"
 
 # %% ../nbs/foundations/06h_training.ipynb #ce9da441
-def plot_history(history: dict,                 # a Trainer's history
-                 smooth: int = 20,              # moving-average window for the training loss, in steps
-                 title: Optional[str] = None,   # figure title
-                 figsize: tuple = (9, 3.5)):
+def plot_history(
+    history: dict,  # a Trainer's history
+    smooth: int = 20,  # moving-average window for the training loss, in steps
+    title: Optional[str] = None,  # figure title
+    figsize: tuple = (9, 3.5),
+):
     "Plot the loss (training per step, validation per epoch) and the learning rate of a `Trainer` run; returns the figure."
     import matplotlib.pyplot as plt  # only needed here: importing the module does not pull in matplotlib
+
     steps, loss = history["step"], history["train_loss"]
     fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=figsize)
     ax_loss.plot(steps, loss, lw=0.6, alpha=0.4, color="C0", label="train, per step")
     if 1 < smooth <= len(loss):
         mean = torch.tensor(loss).unfold(0, smooth, 1).mean(1)
-        ax_loss.plot(steps[smooth - 1:], mean.tolist(), color="C0", label=f"train, {smooth}-step mean")
+        ax_loss.plot(
+            steps[smooth - 1 :], mean.tolist(), color="C0", label=f"train, {smooth}-step mean"
+        )
     if history.get("val_loss"):
         val = history["val_loss"]
-        ax_loss.plot(history["epoch_step"][:len(val)], val, "o-", color="C1", label="validation, per epoch")
+        ax_loss.plot(
+            history["epoch_step"][: len(val)], val, "o-", color="C1", label="validation, per epoch"
+        )
     ax_loss.set(xlabel="optimizer step", ylabel="loss", yscale="log", title="Loss")
     ax_loss.legend()
     ax_lr.plot(steps, history["lr"], color="C2")
     ax_lr.set(xlabel="optimizer step", ylabel="learning rate", title="Learning rate")
-    if title: fig.suptitle(title)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -13,7 +13,11 @@ from fastcore.basics import patch
 from tqdm import tqdm
 
 from .embeddings import TokenEmbedding
-from .positional_encoding import PositionalEncoding, LearnedPositionalEncoding, RotaryEmbedding
+from transformer_nbdev.positional_encoding import (
+    PositionalEncoding,
+    LearnedPositionalEncoding,
+    RotaryEmbedding,
+)
 from .attention import make_padding_mask
 from .encoder import TransformerEncoder
 from .decoder import TransformerDecoder
@@ -24,74 +28,153 @@ __all__ = ['DEFAULT_PAD_IDX', 'DEFAULT_BOS_IDX', 'DEFAULT_EOS_IDX', 'Transformer
            'train_copy_task', 'sequences_equal']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
-DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = 0, 1, 2   # used by `generate` when the model defines none
+DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = (
+    0,
+    1,
+    2,
+)  # used by `generate` when the model defines none
+
 
 class Transformer(nn.Module):
     "The encoder-decoder Transformer of Vaswani et al. (2017): embeddings, positions, encoder, decoder, output projection."
-    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, d_model: int = 512, n_heads: int = 8,
-                 n_encoder_layers: int = 6, n_decoder_layers: int = 6, d_ff: int = 2048, dropout: float = 0.1,
-                 max_seq_len: int = 5000, pad_idx: int | None = None, bos_idx: int | None = None,
-                 eos_idx: int | None = None, tie_embeddings: bool | str = False, positional: str = "sinusoidal",
-                 norm_first: bool = False, norm: str = "layernorm", ffn: str = "relu", n_kv_heads: int | None = None):
+
+    def __init__(
+        self,
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        d_model: int = 512,
+        n_heads: int = 8,
+        n_encoder_layers: int = 6,
+        n_decoder_layers: int = 6,
+        d_ff: int = 2048,
+        dropout: float = 0.1,
+        max_seq_len: int = 5000,
+        pad_idx: int | None = None,
+        bos_idx: int | None = None,
+        eos_idx: int | None = None,
+        tie_embeddings: bool | str = False,
+        positional: str = "sinusoidal",
+        norm_first: bool = False,
+        norm: str = "layernorm",
+        ffn: str = "relu",
+        n_kv_heads: int | None = None,
+    ):
         super().__init__()
-        if tie_embeddings is True: tie_embeddings = "decoder"
+        if tie_embeddings is True:
+            tie_embeddings = "decoder"
         if tie_embeddings not in (False, "decoder", "all"):
             raise ValueError(f"tie_embeddings={tie_embeddings!r} must be False, 'decoder' or 'all'")
         if tie_embeddings == "all" and src_vocab_size != tgt_vocab_size:
-            raise ValueError(f"tie_embeddings='all' needs one shared vocabulary, got src_vocab_size={src_vocab_size} "
-                             f"and tgt_vocab_size={tgt_vocab_size}")
+            raise ValueError(
+                f"tie_embeddings='all' needs one shared vocabulary, got src_vocab_size={src_vocab_size} "
+                f"and tgt_vocab_size={tgt_vocab_size}"
+            )
         if positional not in ("sinusoidal", "learned", "rotary"):
-            raise ValueError(f"positional={positional!r} must be 'sinusoidal', 'learned' or 'rotary'")
+            raise ValueError(
+                f"positional={positional!r} must be 'sinusoidal', 'learned' or 'rotary'"
+            )
         for name, idx in (("pad_idx", pad_idx), ("bos_idx", bos_idx), ("eos_idx", eos_idx)):
             if idx is not None and not 0 <= idx < tgt_vocab_size:
                 raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={tgt_vocab_size})")
-        self.config = dict(src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size, d_model=d_model,
-                           n_heads=n_heads, n_encoder_layers=n_encoder_layers, n_decoder_layers=n_decoder_layers,
-                           d_ff=d_ff, dropout=dropout, max_seq_len=max_seq_len, pad_idx=pad_idx, bos_idx=bos_idx,
-                           eos_idx=eos_idx, tie_embeddings=tie_embeddings, positional=positional,
-                           norm_first=norm_first, norm=norm, ffn=ffn, n_kv_heads=n_kv_heads)
-        self.src_vocab_size, self.tgt_vocab_size, self.d_model = src_vocab_size, tgt_vocab_size, d_model
+        self.config = dict(
+            src_vocab_size=src_vocab_size,
+            tgt_vocab_size=tgt_vocab_size,
+            d_model=d_model,
+            n_heads=n_heads,
+            n_encoder_layers=n_encoder_layers,
+            n_decoder_layers=n_decoder_layers,
+            d_ff=d_ff,
+            dropout=dropout,
+            max_seq_len=max_seq_len,
+            pad_idx=pad_idx,
+            bos_idx=bos_idx,
+            eos_idx=eos_idx,
+            tie_embeddings=tie_embeddings,
+            positional=positional,
+            norm_first=norm_first,
+            norm=norm,
+            ffn=ffn,
+            n_kv_heads=n_kv_heads,
+        )
+        self.src_vocab_size, self.tgt_vocab_size, self.d_model = (
+            src_vocab_size,
+            tgt_vocab_size,
+            d_model,
+        )
         self.max_seq_len, self.positional = max_seq_len, positional
         self.pad_idx, self.bos_idx, self.eos_idx = pad_idx, bos_idx, eos_idx
 
         self.src_embed = TokenEmbedding(src_vocab_size, d_model, padding_idx=pad_idx)
-        self.tgt_embed = (self.src_embed if tie_embeddings == "all"
-                          else TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_idx))
-        self.rope = RotaryEmbedding(d_model // n_heads, max_len=max_seq_len) if positional == "rotary" else None
-        if positional == "sinusoidal": self.pos_encoding = PositionalEncoding(d_model, max_seq_len, dropout)
-        elif positional == "learned": self.pos_encoding = LearnedPositionalEncoding(d_model, max_seq_len, dropout)
-        else: self.pos_encoding = None
-        self.embed_dropout = nn.Dropout(dropout)   # used alone with rotary, where no position vector is added
+        self.tgt_embed = (
+            self.src_embed
+            if tie_embeddings == "all"
+            else TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_idx)
+        )
+        self.rope = (
+            RotaryEmbedding(d_model // n_heads, max_len=max_seq_len)
+            if positional == "rotary"
+            else None
+        )
+        if positional == "sinusoidal":
+            self.pos_encoding = PositionalEncoding(d_model, max_seq_len, dropout)
+        elif positional == "learned":
+            self.pos_encoding = LearnedPositionalEncoding(d_model, max_seq_len, dropout)
+        else:
+            self.pos_encoding = None
+        self.embed_dropout = nn.Dropout(
+            dropout
+        )  # used alone with rotary, where no position vector is added
 
-        layer_kw = dict(d_model=d_model, n_heads=n_heads, d_ff=d_ff, dropout=dropout, norm_first=norm_first,
-                        norm=norm, ffn=ffn, n_kv_heads=n_kv_heads, rope=self.rope)
+        layer_kw = dict(
+            d_model=d_model,
+            n_heads=n_heads,
+            d_ff=d_ff,
+            dropout=dropout,
+            norm_first=norm_first,
+            norm=norm,
+            ffn=ffn,
+            n_kv_heads=n_kv_heads,
+            rope=self.rope,
+        )
         self.encoder = TransformerEncoder(n_encoder_layers, **layer_kw)
         self.decoder = TransformerDecoder(n_decoder_layers, **layer_kw)
-        self.out_proj = nn.Linear(d_model, tgt_vocab_size)   # the "pre-softmax linear transformation"
+        self.out_proj = nn.Linear(
+            d_model, tgt_vocab_size
+        )  # the "pre-softmax linear transformation"
         self._reset_parameters()
-        if tie_embeddings: self.out_proj.weight = self.tgt_embed.embedding.weight
+        if tie_embeddings:
+            self.out_proj.weight = self.tgt_embed.embedding.weight
 
     @torch.no_grad()
     def _reset_parameters(self):
         # Xavier for the stacks and the output projection, as nn.Transformer; the embeddings keep chapter 1's init
         for module in (self.encoder, self.decoder, self.out_proj):
             for p in module.parameters():
-                if p.dim() > 1: nn.init.xavier_uniform_(p)
+                if p.dim() > 1:
+                    nn.init.xavier_uniform_(p)
 
     def _check_ids(self, ids: Tensor, vocab_size: int, name: str, start_pos: int = 0):
-        if ids.dim() != 2: raise ValueError(f"{name} must have shape (batch, length), got {tuple(ids.shape)}")
+        if ids.dim() != 2:
+            raise ValueError(f"{name} must have shape (batch, length), got {tuple(ids.shape)}")
         if ids.dtype not in (torch.long, torch.int, torch.int16, torch.int8, torch.uint8):
             raise ValueError(f"{name} must hold integer token ids, got dtype={ids.dtype}")
         if start_pos + ids.shape[1] > self.max_seq_len:
-            raise ValueError(f"{name} reaches position {start_pos + ids.shape[1]}, more than max_seq_len={self.max_seq_len}")
+            raise ValueError(
+                f"{name} reaches position {start_pos + ids.shape[1]}, more than max_seq_len={self.max_seq_len}"
+            )
         if ids.numel() and (ids.min() < 0 or ids.max() >= vocab_size):
             bad = ids.max().item() if ids.max() >= vocab_size else ids.min().item()
-            raise ValueError(f"{name} contains token id {bad}, outside [0, {name}_vocab_size={vocab_size})")
+            raise ValueError(
+                f"{name} contains token id {bad}, outside [0, {name}_vocab_size={vocab_size})"
+            )
 
     def _embed(self, embed: TokenEmbedding, ids: Tensor, start_pos: int = 0) -> Tensor:
-        x = embed(ids)                                    # (B, T, d_model), already scaled by sqrt(d_model)
-        if self.pos_encoding is None: return self.embed_dropout(x)
-        return self.pos_encoding(x, start_pos=start_pos)  # adds PE[start_pos:start_pos+T], then dropout
+        x = embed(ids)  # (B, T, d_model), already scaled by sqrt(d_model)
+        if self.pos_encoding is None:
+            return self.embed_dropout(x)
+        return self.pos_encoding(
+            x, start_pos=start_pos
+        )  # adds PE[start_pos:start_pos+T], then dropout
 
     def src_mask(self, src: Tensor) -> Tensor | None:
         "Padding mask (B, 1, 1, S) of the source, True = may attend; None when the model has no `pad_idx`."
@@ -100,46 +183,90 @@ class Transformer(nn.Module):
     def encode(self, src: Tensor, need_weights: bool = False) -> Tensor:
         "Source ids (B, S) -> memory (B, S, d_model)."
         self._check_ids(src, self.src_vocab_size, "src")
-        return self.encoder(self._embed(self.src_embed, src), mask=self.src_mask(src), need_weights=need_weights)
+        return self.encoder(
+            self._embed(self.src_embed, src), mask=self.src_mask(src), need_weights=need_weights
+        )
 
-    def decode(self, tgt: Tensor, memory: Tensor, src: Tensor | None = None, memory_mask: Tensor | None = None,
-               caches: list | None = None, need_weights: bool = False) -> Tensor:
+    def decode(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        src: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        caches: list | None = None,
+        need_weights: bool = False,
+    ) -> Tensor:
         "Target ids (B, T) and memory (B, S, d_model) -> logits (B, T, tgt_vocab_size). `src` gives the memory mask."
-        start_pos = 0 if caches is None else caches[0][0].length   # positions already held by the self-attn caches
+        start_pos = (
+            0 if caches is None else caches[0][0].length
+        )  # positions already held by the self-attn caches
         self._check_ids(tgt, self.tgt_vocab_size, "tgt", start_pos)
         if tgt.shape[0] != memory.shape[0]:
-            raise ValueError(f"tgt and memory must have the same batch size, got {tgt.shape[0]} and {memory.shape[0]}")
-        if memory_mask is None and src is not None: memory_mask = self.src_mask(src)
+            raise ValueError(
+                f"tgt and memory must have the same batch size, got {tgt.shape[0]} and {memory.shape[0]}"
+            )
+        if memory_mask is None and src is not None:
+            memory_mask = self.src_mask(src)
         # with caches, padding only ever follows the end token of a finished sequence, so no real token reads it
-        tgt_mask = make_padding_mask(tgt, self.pad_idx) if self.pad_idx is not None and caches is None else None
-        h = self.decoder(self._embed(self.tgt_embed, tgt, start_pos), memory, tgt_mask=tgt_mask,
-                         memory_mask=memory_mask, caches=caches, need_weights=need_weights)
+        tgt_mask = (
+            make_padding_mask(tgt, self.pad_idx)
+            if self.pad_idx is not None and caches is None
+            else None
+        )
+        h = self.decoder(
+            self._embed(self.tgt_embed, tgt, start_pos),
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            caches=caches,
+            need_weights=need_weights,
+        )
         return self.out_proj(h)
 
     def forward(self, src: Tensor, tgt: Tensor, need_weights: bool = False) -> Tensor:
         "Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after each target position."
         if src.shape[0] != tgt.shape[0]:
-            raise ValueError(f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
-                             f"and tgt.shape[0]={tgt.shape[0]}")
+            raise ValueError(
+                f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
+                f"and tgt.shape[0]={tgt.shape[0]}"
+            )
         return self.decode(tgt, self.encode(src, need_weights), src=src, need_weights=need_weights)
 
 # %% ../nbs/foundations/06_transformer.ipynb #940614c2
 @patch
-def step_function(self: Transformer, memory: Tensor, memory_mask: Tensor | None = None,
-                  eos_idx: int | None = None) -> StepFn:
+def step_function(
+    self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_idx: int | None = None
+) -> StepFn:
     "The step function of generation over `memory`: (new target tokens, caches) -> next-token log-probs (N, V)."
+
     def step_fn(tokens: Tensor, caches) -> Tensor:
-        log_probs = self.decode(tokens, memory, memory_mask=memory_mask, caches=caches)[:, -1].log_softmax(-1)
+        log_probs = self.decode(tokens, memory, memory_mask=memory_mask, caches=caches)[
+            :, -1
+        ].log_softmax(-1)
         # the padding id only fills finished rows: generated, it would be masked as a key, unlike a token
-        if self.pad_idx is not None and self.pad_idx != eos_idx: log_probs[:, self.pad_idx] = float("-inf")
+        if self.pad_idx is not None and self.pad_idx != eos_idx:
+            log_probs[:, self.pad_idx] = float("-inf")
         return log_probs
+
     return step_fn
 
+
 @patch
-def generate(self: Transformer, src: Tensor, max_len: int = 50, temperature: float = 1.0, top_k: int | None = None,
-             top_p: float | None = None, num_beams: int = 1, length_penalty: float = 1.0,
-             do_sample: bool | None = None, bos_idx: int | None = None, eos_idx: int | None = None,
-             generator: torch.Generator | None = None, use_cache: bool = True) -> Tensor:
+def generate(
+    self: Transformer,
+    src: Tensor,
+    max_len: int = 50,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    num_beams: int = 1,
+    length_penalty: float = 1.0,
+    do_sample: bool | None = None,
+    bos_idx: int | None = None,
+    eos_idx: int | None = None,
+    generator: torch.Generator | None = None,
+    use_cache: bool = True,
+) -> Tensor:
     """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin token.
     Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
     finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the settings."""
@@ -152,56 +279,97 @@ def generate(self: Transformer, src: Tensor, max_len: int = 50, temperature: flo
         if not 0 <= idx < self.tgt_vocab_size:
             raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})")
     if max_len + 1 > self.max_seq_len:
-        raise ValueError(f"max_len={max_len} needs {max_len + 1} target positions, more than max_seq_len={self.max_seq_len}")
+        raise ValueError(
+            f"max_len={max_len} needs {max_len + 1} target positions, more than max_seq_len={self.max_seq_len}"
+        )
     was_training = self.training
     self.eval()
     try:
         with torch.no_grad():
             memory, memory_mask = self.encode(src), self.src_mask(src)
             B, S, K = src.shape[0], src.shape[1], num_beams
-            if K > 1:   # one copy of the memory per beam, beam-major: row b * K + k
+            if K > 1:  # one copy of the memory per beam, beam-major: row b * K + k
                 memory = memory.repeat_interleave(K, dim=0)
-                if memory_mask is not None: memory_mask = memory_mask.repeat_interleave(K, dim=0)
-            caches = self.decoder.make_caches(B * K, max_len + 1, memory_len=S) if use_cache else None
+                if memory_mask is not None:
+                    memory_mask = memory_mask.repeat_interleave(K, dim=0)
+            caches = (
+                self.decoder.make_caches(B * K, max_len + 1, memory_len=S) if use_cache else None
+            )
             prefix = torch.full((B, 1), bos, dtype=torch.long, device=src.device)
-            return generate_tokens(self.step_function(memory, memory_mask, eos), prefix, max_len, temperature, top_k,
-                                   top_p, num_beams, length_penalty, do_sample, eos, pad, caches, generator)
+            return generate_tokens(
+                self.step_function(memory, memory_mask, eos),
+                prefix,
+                max_len,
+                temperature,
+                top_k,
+                top_p,
+                num_beams,
+                length_penalty,
+                do_sample,
+                eos,
+                pad,
+                caches,
+                generator,
+            )
     finally:
         self.train(was_training)
 
 # %% ../nbs/foundations/06_transformer.ipynb #e9ae9d5c
-def copy_task_batch(batch_size: int, vocab_size: int = 11, max_len: int = 10, min_len: int = 1,
-                    generator: torch.Generator | None = None, pad_idx: int = 0, bos_idx: int = 1,
-                    eos_idx: int = 2) -> tuple[Tensor, Tensor]:
+def copy_task_batch(
+    batch_size: int,
+    vocab_size: int = 11,
+    max_len: int = 10,
+    min_len: int = 1,
+    generator: torch.Generator | None = None,
+    pad_idx: int = 0,
+    bos_idx: int = 1,
+    eos_idx: int = 2,
+) -> tuple[Tensor, Tensor]:
     "Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the source, eos, padding."
-    first = max(pad_idx, bos_idx, eos_idx) + 1                       # the symbols are the ids after the specials
-    if not 1 <= min_len <= max_len: raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
-    if vocab_size <= first: raise ValueError(f"vocab_size={vocab_size} leaves no symbols after the special ids")
+    first = max(pad_idx, bos_idx, eos_idx) + 1  # the symbols are the ids after the specials
+    if not 1 <= min_len <= max_len:
+        raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
+    if vocab_size <= first:
+        raise ValueError(f"vocab_size={vocab_size} leaves no symbols after the special ids")
     lengths = torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)
     symbols = torch.randint(first, vocab_size, (batch_size, max_len), generator=generator)
     real = torch.arange(max_len)[None] < lengths[:, None]
     src = symbols.masked_fill(~real, pad_idx)
     tgt = torch.full((batch_size, max_len + 2), pad_idx)
-    tgt[:, 0], tgt[:, 1:max_len + 1] = bos_idx, src
+    tgt[:, 0], tgt[:, 1 : max_len + 1] = bos_idx, src
     tgt[torch.arange(batch_size), lengths + 1] = eos_idx
     return src, tgt
 
 # %% ../nbs/foundations/06_transformer.ipynb #0aa74e14
 def noam_lr(step: int, d_model: int, warmup: int = 4000, factor: float = 1.0) -> float:
     "factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5), the schedule of section 5.3; steps count from 1."
-    if warmup < 1: raise ValueError(f"warmup={warmup} must be at least 1")
-    step = max(step, 1)   # step 0 would divide by zero
-    return factor * d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
+    if warmup < 1:
+        raise ValueError(f"warmup={warmup} must be at least 1")
+    step = max(step, 1)  # step 0 would divide by zero
+    return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
 
-def noam_scheduler(optimizer: torch.optim.Optimizer, d_model: int, warmup: int = 4000,
-                   factor: float = 1.0) -> LambdaLR:
+
+def noam_scheduler(
+    optimizer: torch.optim.Optimizer, d_model: int, warmup: int = 4000, factor: float = 1.0
+) -> LambdaLR:
     "LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup, factor): create it with lr=1."
-    return LambdaLR(optimizer, lambda i: noam_lr(i + 1, d_model, warmup, factor))   # LambdaLR counts from 0
+    return LambdaLR(
+        optimizer, lambda i: noam_lr(i + 1, d_model, warmup, factor)
+    )  # LambdaLR counts from 0
 
 # %% ../nbs/foundations/06_transformer.ipynb #4898df68
-def train_copy_task(model: Transformer, steps: int = 1500, batch_size: int = 128, warmup: int = 200,
-                    factor: float = 1.0, max_len: int = 10, min_len: int = 1, label_smoothing: float = 0.0,
-                    seed: int = 0, progress: bool = True) -> list[float]:
+def train_copy_task(
+    model: Transformer,
+    steps: int = 1500,
+    batch_size: int = 128,
+    warmup: int = 200,
+    factor: float = 1.0,
+    max_len: int = 10,
+    min_len: int = 1,
+    label_smoothing: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
     "Train `model` in place on random copy-task batches with Adam and the Noam schedule; return the loss of every step."
     c = model.config
     pad = DEFAULT_PAD_IDX if c["pad_idx"] is None else c["pad_idx"]
@@ -214,18 +382,27 @@ def train_copy_task(model: Transformer, steps: int = 1500, batch_size: int = 128
     losses = []
     bar = tqdm(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
     for _ in bar:
-        src, tgt = copy_task_batch(batch_size, c["tgt_vocab_size"], max_len, min_len, generator, pad, bos, eos)
-        logits = model(src, tgt[:, :-1])                                      # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=pad,
-                               label_smoothing=label_smoothing)
+        src, tgt = copy_task_batch(
+            batch_size, c["tgt_vocab_size"], max_len, min_len, generator, pad, bos, eos
+        )
+        logits = model(src, tgt[:, :-1])  # (B, T, V)
+        loss = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            tgt[:, 1:].reshape(-1),
+            ignore_index=pad,
+            label_smoothing=label_smoothing,
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
         losses.append(loss.item())
-        bar.set_postfix(loss=f"{losses[-1]:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False)
+        bar.set_postfix(
+            loss=f"{losses[-1]:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False
+        )
     model.eval()
     return losses
+
 
 def sequences_equal(pred: Tensor, target: Tensor, pad_idx: int = 0) -> Tensor:
     "Per-row exact match (B,) of two id tensors, after right-padding the shorter one with `pad_idx`."
@@ -240,9 +417,12 @@ def attention_maps(self: Transformer, src: Tensor, tgt: Tensor) -> dict[str, Ten
     was_training = self.training
     self.eval()
     try:
-        with torch.no_grad(): self(src, tgt, need_weights=True)
+        with torch.no_grad():
+            self(src, tgt, need_weights=True)
     finally:
         self.train(was_training)
-    return {"encoder": torch.stack([layer.attn_weights for layer in self.encoder.layers]),
-            "decoder": torch.stack([layer.self_attn_weights for layer in self.decoder.layers]),
-            "cross": torch.stack([layer.cross_attn_weights for layer in self.decoder.layers])}
+    return {
+        "encoder": torch.stack([layer.attn_weights for layer in self.encoder.layers]),
+        "decoder": torch.stack([layer.self_attn_weights for layer in self.decoder.layers]),
+        "cross": torch.stack([layer.cross_attn_weights for layer in self.decoder.layers]),
+    }

@@ -23,90 +23,153 @@ from .bleu import corpus_bleu
 from .checkpoint import atomic_write, write_json
 from .data import load_multi30k
 from .tokenizer import BPETokenizer
-from .training import Trainer, TrainConfig, Seq2SeqLoss, seed_everything, load_checkpoint, save_checkpoint
+from transformer_nbdev.training import (
+    Trainer,
+    TrainConfig,
+    Seq2SeqLoss,
+    seed_everything,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .transformer import Transformer
 
 # %% ../nbs/foundations/06j_translation.ipynb #5cd7ea7b
 @dataclass
 class TranslationConfig:
     "Everything that defines a Multi30k translation run: data, tokenizer, model, optimisation, decoding."
-    src_lang: str = "de"                   # source language
-    tgt_lang: str = "en"                   # target language
-    vocab_size: int = 8000                 # one joint BPE vocabulary for both languages (embeddings tied three ways)
-    max_train_pairs: Optional[int] = None  # None: all 29,000 training pairs; a number: the first ones (quick runs)
-    d_model: int = 256                     # width
-    n_heads: int = 8                       # attention heads
-    n_layers: int = 3                      # layers in the encoder and in the decoder
-    d_ff: int = 1024                       # feed-forward hidden size
-    dropout: float = 0.1                   # everywhere the paper puts it
-    norm_first: bool = True                # pre-LN: stable at a high learning rate with a short warm-up
-    epochs: int = 12                       # passes over the training pairs
-    batch_tokens: int = 3072               # bound on examples x longest sequence per batch
-    lr: float = 1e-3                       # peak learning rate of the warm-up + cosine schedule
-    warmup_steps: int = 400                # linear warm-up, in optimizer steps
-    weight_decay: float = 0.01             # AdamW's decoupled weight decay on weight matrices
-    label_smoothing: float = 0.1           # epsilon, as in the paper
-    average_last: int = 4                  # average the weights after each of the last epochs (the paper averages checkpoints)
-    num_beams: int = 4                     # beam width for the test set (the paper: 4)
-    length_penalty: float = 1.0            # Wu et al.'s alpha (the paper: 0.6)
-    max_len_a: float = 1.5                 # a translation has at most max_len_a * source tokens + max_len_b tokens
+
+    src_lang: str = "de"  # source language
+    tgt_lang: str = "en"  # target language
+    vocab_size: int = (
+        8000  # one joint BPE vocabulary for both languages (embeddings tied three ways)
+    )
+    max_train_pairs: Optional[int] = (
+        None  # None: all 29,000 training pairs; a number: the first ones (quick runs)
+    )
+    d_model: int = 256  # width
+    n_heads: int = 8  # attention heads
+    n_layers: int = 3  # layers in the encoder and in the decoder
+    d_ff: int = 1024  # feed-forward hidden size
+    dropout: float = 0.1  # everywhere the paper puts it
+    norm_first: bool = True  # pre-LN: stable at a high learning rate with a short warm-up
+    epochs: int = 12  # passes over the training pairs
+    batch_tokens: int = 3072  # bound on examples x longest sequence per batch
+    lr: float = 1e-3  # peak learning rate of the warm-up + cosine schedule
+    warmup_steps: int = 400  # linear warm-up, in optimizer steps
+    weight_decay: float = 0.01  # AdamW's decoupled weight decay on weight matrices
+    label_smoothing: float = 0.1  # epsilon, as in the paper
+    average_last: int = (
+        4  # average the weights after each of the last epochs (the paper averages checkpoints)
+    )
+    num_beams: int = 4  # beam width for the test set (the paper: 4)
+    length_penalty: float = 1.0  # Wu et al.'s alpha (the paper: 0.6)
+    max_len_a: float = 1.5  # a translation has at most max_len_a * source tokens + max_len_b tokens
     max_len_b: int = 10
-    threads: Optional[int] = None          # torch threads; None: leave PyTorch's default
-    seed: int = 0                          # seeds initialisation, dropout and batch order
+    threads: Optional[int] = None  # torch threads; None: leave PyTorch's default
+    seed: int = 0  # seeds initialisation, dropout and batch order
 
     def __post_init__(self):
-        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "epochs", "batch_tokens", "num_beams"):
-            if getattr(self, name) < 1: raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
+        for name in (
+            "vocab_size",
+            "d_model",
+            "n_heads",
+            "n_layers",
+            "d_ff",
+            "epochs",
+            "batch_tokens",
+            "num_beams",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
         if not 1 <= self.average_last <= self.epochs:
-            raise ValueError(f"average_last={self.average_last} must be in [1, epochs={self.epochs}]")
+            raise ValueError(
+                f"average_last={self.average_last} must be in [1, epochs={self.epochs}]"
+            )
         if self.max_train_pairs is not None and self.max_train_pairs < 1:
             raise ValueError(f"max_train_pairs={self.max_train_pairs} must be >= 1 or None")
+
 
 def build_model(config: TranslationConfig, vocab_size: int) -> Transformer:
     "The run's Transformer: one shared vocabulary, embeddings tied between encoder, decoder and output layer."
     c = config
-    return Transformer(vocab_size, vocab_size, d_model=c.d_model, n_heads=c.n_heads, n_encoder_layers=c.n_layers,
-                       n_decoder_layers=c.n_layers, d_ff=c.d_ff, dropout=c.dropout, max_seq_len=512, pad_idx=0,
-                       bos_idx=1, eos_idx=2, tie_embeddings="all", norm_first=c.norm_first)
+    return Transformer(
+        vocab_size,
+        vocab_size,
+        d_model=c.d_model,
+        n_heads=c.n_heads,
+        n_encoder_layers=c.n_layers,
+        n_decoder_layers=c.n_layers,
+        d_ff=c.d_ff,
+        dropout=c.dropout,
+        max_seq_len=512,
+        pad_idx=0,
+        bos_idx=1,
+        eos_idx=2,
+        tie_embeddings="all",
+        norm_first=c.norm_first,
+    )
 
 # %% ../nbs/foundations/06j_translation.ipynb #07e5b535
 def average_state_dicts(state_dicts: Sequence[dict]) -> dict:
     "The element-wise mean of several state dicts of one model (checkpoint averaging, section 6.1 of the paper)."
-    if len(state_dicts) == 0: raise ValueError("state_dicts is empty: need at least one state dict to average")
+    if len(state_dicts) == 0:
+        raise ValueError("state_dicts is empty: need at least one state dict to average")
     keys = state_dicts[0].keys()
     for i, sd in enumerate(state_dicts[1:], 1):
-        if sd.keys() != keys: raise ValueError(f"state_dicts[{i}] has other keys than state_dicts[0]")
-    return {k: (torch.stack([sd[k].float() for sd in state_dicts]).mean(0).to(state_dicts[0][k].dtype)
-                if state_dicts[0][k].is_floating_point() else state_dicts[0][k].clone()) for k in keys}
+        if sd.keys() != keys:
+            raise ValueError(f"state_dicts[{i}] has other keys than state_dicts[0]")
+    return {
+        k: (
+            torch.stack([sd[k].float() for sd in state_dicts]).mean(0).to(state_dicts[0][k].dtype)
+            if state_dicts[0][k].is_floating_point()
+            else state_dicts[0][k].clone()
+        )
+        for k in keys
+    }
 
 # %% ../nbs/foundations/06j_translation.ipynb #4e4b906f
 @torch.inference_mode()
-def translate(model: Transformer,                 # a trained translation model
-              tokenizer: BPETokenizer,            # its (joint) tokenizer
-              sentences: Sequence[str],           # source sentences
-              num_beams: int = 4,                 # 1: greedy
-              length_penalty: float = 1.0,        # Wu et al.'s alpha for beam search
-              batch_size: int = 64,               # sentences per batch
-              max_len_a: float = 1.5,             # at most max_len_a * source tokens + max_len_b target tokens
-              max_len_b: int = 10) -> list[str]:
+def translate(
+    model: Transformer,  # a trained translation model
+    tokenizer: BPETokenizer,  # its (joint) tokenizer
+    sentences: Sequence[str],  # source sentences
+    num_beams: int = 4,  # 1: greedy
+    length_penalty: float = 1.0,  # Wu et al.'s alpha for beam search
+    batch_size: int = 64,  # sentences per batch
+    max_len_a: float = 1.5,  # at most max_len_a * source tokens + max_len_b target tokens
+    max_len_b: int = 10,
+) -> list[str]:
     "Translations of `sentences`, in their order, decoded in batches of similar length."
-    if batch_size < 1: raise ValueError(f"batch_size={batch_size} must be >= 1")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size} must be >= 1")
     encoded = [tokenizer.encode(s, add_bos=True, add_eos=True) for s in sentences]
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     out: list[Optional[str]] = [None] * len(encoded)
     n_capped = 0
     for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        src = nn.utils.rnn.pad_sequence([torch.tensor(encoded[i]) for i in idx], batch_first=True,
-                                        padding_value=tokenizer.pad_id)
+        idx = order[start : start + batch_size]
+        src = nn.utils.rnn.pad_sequence(
+            [torch.tensor(encoded[i]) for i in idx],
+            batch_first=True,
+            padding_value=tokenizer.pad_id,
+        )
         max_len = min(int(max_len_a * src.shape[1] + max_len_b), model.max_seq_len - 1)
-        ids = model.generate(src, max_len=max_len, num_beams=num_beams, length_penalty=length_penalty, temperature=0.0)
+        ids = model.generate(
+            src,
+            max_len=max_len,
+            num_beams=num_beams,
+            length_penalty=length_penalty,
+            temperature=0.0,
+        )
         for i, row in zip(idx, ids.tolist()):
             n_capped += tokenizer.eos_id not in row[1:]
             out[i] = tokenizer.decode(row)
     if n_capped:
         import warnings
-        warnings.warn(f"{n_capped} of {len(sentences)} translations reached the length bound without an end token")
+
+        warnings.warn(
+            f"{n_capped} of {len(sentences)} translations reached the length bound without an end token"
+        )
     return out
 
 # %% ../nbs/foundations/06j_translation.ipynb #fc74c857
@@ -114,49 +177,84 @@ def load_pairs(split: str, config: TranslationConfig, cache_dir=None) -> list[tu
     "Multi30k `split` ('train', 'val' or 'test' = test 2016) as (source, target) pairs in the run's direction."
     return load_multi30k(split, (config.src_lang, config.tgt_lang), cache_dir)
 
+
 def write_lines(path, lines: Sequence[str]) -> Path:
     "Write one sentence per line, atomically; a sentence containing a newline is an error, not a silent split."
     for i, line in enumerate(lines):
-        if "\n" in line: raise ValueError(f"lines[{i}] contains a newline: one sentence per line is required")
-    return atomic_write(Path(path), lambda p: p.write_text("".join(l + "\n" for l in lines), encoding="utf-8"))
+        if "\n" in line:
+            raise ValueError(f"lines[{i}] contains a newline: one sentence per line is required")
+    return atomic_write(
+        Path(path), lambda p: p.write_text("".join(l + "\n" for l in lines), encoding="utf-8")
+    )
+
 
 def read_lines(path) -> list[str]:
     "The sentences of a file written by `write_lines`."
     return Path(path).read_text(encoding="utf-8").removesuffix("\n").split("\n")
 
 # %% ../nbs/foundations/06j_translation.ipynb #27317718
-def train_translation(config: TranslationConfig,        # the run's settings
-                      out_dir,                           # where the run's files go (created)
-                      cache_dir=None,                    # the data cache (see `download`)
-                      progress: bool = True,             # progress bars
-                      progress_interval: float = 30.0    # seconds between progress-bar refreshes
-                     ) -> dict:
+def train_translation(
+    config: TranslationConfig,  # the run's settings
+    out_dir,  # where the run's files go (created)
+    cache_dir=None,  # the data cache (see `download`)
+    progress: bool = True,  # progress bars
+    progress_interval: float = 30.0,  # seconds between progress-bar refreshes
+) -> dict:
     """Train on Multi30k, average the last epochs, and write tokenizer.json, model/, history.json and run.json to
     `out_dir`. Returns run.json's contents."""
     c, out = config, Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if c.threads: torch.set_num_threads(c.threads)
+    if c.threads:
+        torch.set_num_threads(c.threads)
     seed_everything(c.seed)
     train_pairs, val_pairs = load_pairs("train", c, cache_dir), load_pairs("val", c, cache_dir)
-    if c.max_train_pairs is not None: train_pairs = train_pairs[:c.max_train_pairs]
+    if c.max_train_pairs is not None:
+        train_pairs = train_pairs[: c.max_train_pairs]
     t0 = time.perf_counter()
     tokenizer = BPETokenizer.train([s for pair in train_pairs for s in pair], c.vocab_size)
     tokenizer.save(out / "tokenizer.json")
-    train_ds, val_ds = TranslationDataset(train_pairs, tokenizer), TranslationDataset(val_pairs, tokenizer)
+    train_ds, val_ds = (
+        TranslationDataset(train_pairs, tokenizer),
+        TranslationDataset(val_pairs, tokenizer),
+    )
     t_data = time.perf_counter() - t0
     collate = partial(collate_batch, pad_id=tokenizer.pad_id)
-    train_dl = DataLoader(train_ds, collate_fn=collate,
-                          batch_sampler=BucketBatchSampler(train_ds.lengths, batch_tokens=c.batch_tokens, seed=c.seed))
-    val_dl = DataLoader(val_ds, collate_fn=collate,
-                        batch_sampler=BucketBatchSampler(val_ds.lengths, batch_tokens=c.batch_tokens, shuffle=False))
+    train_dl = DataLoader(
+        train_ds,
+        collate_fn=collate,
+        batch_sampler=BucketBatchSampler(
+            train_ds.lengths, batch_tokens=c.batch_tokens, seed=c.seed
+        ),
+    )
+    val_dl = DataLoader(
+        val_ds,
+        collate_fn=collate,
+        batch_sampler=BucketBatchSampler(
+            val_ds.lengths, batch_tokens=c.batch_tokens, shuffle=False
+        ),
+    )
     model = build_model(c, tokenizer.vocab_size)
-    trainer = Trainer(model, Seq2SeqLoss(tokenizer.pad_id, c.label_smoothing), train_dl, val_dl,
-                      TrainConfig(epochs=c.epochs, lr=c.lr, schedule="cosine", warmup_steps=c.warmup_steps,
-                                  weight_decay=c.weight_decay, grad_clip=1.0, progress=progress,
-                                  progress_interval=progress_interval,
-                                  device=None if torch.cuda.is_available() else "cpu"))
+    trainer = Trainer(
+        model,
+        Seq2SeqLoss(tokenizer.pad_id, c.label_smoothing),
+        train_dl,
+        val_dl,
+        TrainConfig(
+            epochs=c.epochs,
+            lr=c.lr,
+            schedule="cosine",
+            warmup_steps=c.warmup_steps,
+            weight_decay=c.weight_decay,
+            grad_clip=1.0,
+            progress=progress,
+            progress_interval=progress_interval,
+            device=None if torch.cuda.is_available() else "cpu",
+        ),
+    )
     snapshots, t0 = [], time.perf_counter()
-    while trainer.epoch < c.epochs:  # one epoch at a time, keeping the weights of the last `average_last` epochs
+    while (
+        trainer.epoch < c.epochs
+    ):  # one epoch at a time, keeping the weights of the last `average_last` epochs
         trainer.fit(n_steps=trainer.steps_per_epoch)
         if trainer.epoch > c.epochs - c.average_last:
             snapshots.append({k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
@@ -166,11 +264,22 @@ def train_translation(config: TranslationConfig,        # the run's settings
     val_avg = trainer.evaluate()
     save_checkpoint(out / "model", model)
     n_tokens = sum(len(s) + len(t) for s, t in zip(train_ds.src, train_ds.tgt))
-    run = dict(config=asdict(c), n_params=sum(p.numel() for p in model.parameters()), vocab_size=tokenizer.vocab_size,
-               n_train_pairs=len(train_pairs), train_tokens_per_epoch=n_tokens, steps=trainer.step,
-               data_seconds=t_data, train_seconds=t_train, tokens_per_s=n_tokens * c.epochs / t_train,
-               val_loss_last=val_last, val_loss_averaged=val_avg, threads=torch.get_num_threads(),
-               torch=torch.__version__, finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    run = dict(
+        config=asdict(c),
+        n_params=sum(p.numel() for p in model.parameters()),
+        vocab_size=tokenizer.vocab_size,
+        n_train_pairs=len(train_pairs),
+        train_tokens_per_epoch=n_tokens,
+        steps=trainer.step,
+        data_seconds=t_data,
+        train_seconds=t_train,
+        tokens_per_s=n_tokens * c.epochs / t_train,
+        val_loss_last=val_last,
+        val_loss_averaged=val_avg,
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
     write_json(out / "history.json", trainer.history)
     write_json(out / "run.json", run)
     return run
@@ -180,26 +289,55 @@ def load_translation_run(out_dir) -> tuple[Transformer, BPETokenizer, dict]:
     "The averaged model (in eval mode), the tokenizer and run.json of a finished `train_translation` run."
     out = Path(out_dir)
     for f in ("run.json", "tokenizer.json", "model/model.safetensors"):
-        if not (out / f).is_file(): raise ValueError(f"{out} holds no finished run: {out / f} does not exist")
+        if not (out / f).is_file():
+            raise ValueError(f"{out} holds no finished run: {out / f} does not exist")
     model, _ = load_checkpoint(out / "model", cls=Transformer)
-    return model.eval(), BPETokenizer.load(out / "tokenizer.json"), json.loads((out / "run.json").read_text())
+    return (
+        model.eval(),
+        BPETokenizer.load(out / "tokenizer.json"),
+        json.loads((out / "run.json").read_text()),
+    )
 
-def evaluate_translation(model: Transformer, tokenizer: BPETokenizer,
-                         pairs: Sequence[tuple[str, str]],   # (source, reference) pairs
-                         out_dir,                            # the run folder: hypotheses and bleu.json go here
-                         name: str = "test2016",             # names the hypotheses file and the bleu.json entry
-                         num_beams: int = 4, length_penalty: float = 1.0, batch_size: int = 64,
-                         max_len_a: float = 1.5, max_len_b: int = 10) -> dict:
+
+def evaluate_translation(
+    model: Transformer,
+    tokenizer: BPETokenizer,
+    pairs: Sequence[tuple[str, str]],  # (source, reference) pairs
+    out_dir,  # the run folder: hypotheses and bleu.json go here
+    name: str = "test2016",  # names the hypotheses file and the bleu.json entry
+    num_beams: int = 4,
+    length_penalty: float = 1.0,
+    batch_size: int = 64,
+    max_len_a: float = 1.5,
+    max_len_b: int = 10,
+) -> dict:
     """Translate the sources of `pairs`, write the hypotheses to `out_dir/{name}.beam{num_beams}.hyp` and score them
     with corpus BLEU (sacreBLEU's defaults); the result is also recorded in `out_dir/bleu.json`."""
     out = Path(out_dir)
     t0 = time.perf_counter()
-    hyps = translate(model, tokenizer, [s for s, _ in pairs], num_beams, length_penalty, batch_size, max_len_a, max_len_b)
+    hyps = translate(
+        model,
+        tokenizer,
+        [s for s, _ in pairs],
+        num_beams,
+        length_penalty,
+        batch_size,
+        max_len_a,
+        max_len_b,
+    )
     seconds = time.perf_counter() - t0
     bleu = corpus_bleu(hyps, [t for _, t in pairs])
     hyp_file = write_lines(out / f"{name}.beam{num_beams}.hyp", hyps)
-    result = dict(name=name, num_beams=num_beams, length_penalty=length_penalty, bleu=bleu.score, bleu_str=str(bleu),
-                  hypotheses=hyp_file.name, n_sentences=len(pairs), decode_seconds=seconds)
+    result = dict(
+        name=name,
+        num_beams=num_beams,
+        length_penalty=length_penalty,
+        bleu=bleu.score,
+        bleu_str=str(bleu),
+        hypotheses=hyp_file.name,
+        n_sentences=len(pairs),
+        decode_seconds=seconds,
+    )
     scores = json.loads((out / "bleu.json").read_text()) if (out / "bleu.json").exists() else {}
     scores[f"{name}.beam{num_beams}"] = result
     write_json(out / "bleu.json", scores)
@@ -208,26 +346,46 @@ def evaluate_translation(model: Transformer, tokenizer: BPETokenizer,
 # %% ../nbs/foundations/06j_translation.ipynb #2cacf336
 @call_parse
 def tnb_translate(
-    out: str = "multi30k_run",       # folder for the tokenizer, model, history, hypotheses and scores
-    epochs: int = 12,                # training epochs (about 4 minutes each on a 2-core CPU with the defaults)
-    max_train_pairs: int = 0,        # 0: all 29,000 training pairs; else the first ones (a quick check)
-    vocab_size: int = 8000,          # joint BPE vocabulary
-    d_model: int = 256,              # model width (8 heads, d_ff = 4 d_model)
-    n_layers: int = 3,               # layers in the encoder and in the decoder
-    num_beams: int = 4,              # beam width for test 2016
-    max_test: int = 0,               # 0: all 1,000 test sentences; else the first ones
-    threads: int = 0,                # torch threads; 0: PyTorch's default
-    quiet: bool = False,             # no progress bars
+    out: str = "multi30k_run",  # folder for the tokenizer, model, history, hypotheses and scores
+    epochs: int = 12,  # training epochs (about 4 minutes each on a 2-core CPU with the defaults)
+    max_train_pairs: int = 0,  # 0: all 29,000 training pairs; else the first ones (a quick check)
+    vocab_size: int = 8000,  # joint BPE vocabulary
+    d_model: int = 256,  # model width (8 heads, d_ff = 4 d_model)
+    n_layers: int = 3,  # layers in the encoder and in the decoder
+    num_beams: int = 4,  # beam width for test 2016
+    max_test: int = 0,  # 0: all 1,000 test sentences; else the first ones
+    threads: int = 0,  # torch threads; 0: PyTorch's default
+    quiet: bool = False,  # no progress bars
 ):
     "Train a Transformer on Multi30k German->English, translate test 2016 with beam search and print its BLEU."
-    c = TranslationConfig(epochs=epochs, max_train_pairs=max_train_pairs or None, vocab_size=vocab_size,
-                          d_model=d_model, d_ff=4 * d_model, n_layers=n_layers, num_beams=num_beams,
-                          threads=threads or None, average_last=min(TranslationConfig.average_last, epochs))
+    c = TranslationConfig(
+        epochs=epochs,
+        max_train_pairs=max_train_pairs or None,
+        vocab_size=vocab_size,
+        d_model=d_model,
+        d_ff=4 * d_model,
+        n_layers=n_layers,
+        num_beams=num_beams,
+        threads=threads or None,
+        average_last=min(TranslationConfig.average_last, epochs),
+    )
     run = train_translation(c, out, progress=not quiet)
-    print(f"trained {run['n_params']:,} parameters for {c.epochs} epochs in {run['train_seconds'] / 60:.1f} min "
-          f"({run['tokens_per_s']:,.0f} tokens/s); validation loss {run['val_loss_averaged']:.3f}")
+    print(
+        f"trained {run['n_params']:,} parameters for {c.epochs} epochs in {run['train_seconds'] / 60:.1f} min "
+        f"({run['tokens_per_s']:,.0f} tokens/s); validation loss {run['val_loss_averaged']:.3f}"
+    )
     model, tokenizer, _ = load_translation_run(out)
     pairs = load_pairs("test", c)
-    result = evaluate_translation(model, tokenizer, pairs[:max_test] if max_test else pairs, out, num_beams=num_beams,
-                                  length_penalty=c.length_penalty, max_len_a=c.max_len_a, max_len_b=c.max_len_b)
-    print(f"test 2016, beam {num_beams}: {result['bleu_str']}; hypotheses in {Path(out) / result['hypotheses']}")
+    result = evaluate_translation(
+        model,
+        tokenizer,
+        pairs[:max_test] if max_test else pairs,
+        out,
+        num_beams=num_beams,
+        length_penalty=c.length_penalty,
+        max_len_a=c.max_len_a,
+        max_len_b=c.max_len_b,
+    )
+    print(
+        f"test 2016, beam {num_beams}: {result['bleu_str']}; hypotheses in {Path(out) / result['hypotheses']}"
+    )
