@@ -1,0 +1,73 @@
+"""Figures are sharp and described: every stored image is at least 2x (an SVG, or a PNG whose display size in
+its metadata is at most half its pixel size, as IPython's retina format stores it), every figure cell has a
+caption (`#| fig-cap:`), and on the built site every figure image has that caption as its alt text."""
+import base64, html, json, re, struct
+from pathlib import Path
+import importlib.util
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("figures", ROOT / "book" / "_ext" / "figures.py")
+figures = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(figures)
+
+
+def _notebooks():
+    return sorted(p for p in (ROOT / "nbs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _figure_cells():
+    for p in _notebooks():
+        for i, c in enumerate(json.loads(p.read_text())["cells"]):
+            imgs = [o for o in c.get("outputs", []) if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+            if imgs:
+                yield p.relative_to(ROOT).as_posix(), i, c, imgs
+
+
+def _png_size(b64) -> tuple[int, int]:
+    data = base64.b64decode("".join(b64) if isinstance(b64, list) else b64)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_every_stored_image_is_at_least_2x():
+    blurry, n = [], 0
+    for nb, i, c, imgs in _figure_cells():
+        for o in imgs:
+            n += 1
+            if "image/svg+xml" in o["data"]:
+                continue
+            w, h = _png_size(o["data"]["image/png"])
+            meta = o.get("metadata", {}).get("image/png", {})
+            shown_w, shown_h = meta.get("width", w), meta.get("height", h)
+            if not (2 * shown_w <= w + 1 and 2 * shown_h <= h + 1):
+                blurry.append(f"{nb} cell {i}: {w}x{h} px shown at {shown_w}x{shown_h}")
+    assert n > 0
+    assert not blurry, f"{len(blurry)} of {n} images are not 2x:\n" + "\n".join(blurry)
+
+
+def test_every_figure_cell_has_a_caption():
+    missing, n = [], 0
+    for nb, i, c, imgs in _figure_cells():
+        n += 1
+        if not figures.figure_directives("".join(c["source"])).get("fig-cap"):
+            missing.append(f"{nb} cell {i}")
+    assert not missing, f"{len(missing)} of {n} figure cells have no `#| fig-cap:`:\n" + "\n".join(missing)
+
+
+def test_captions_are_the_alt_text_on_the_site(built_site):
+    "Every image of a chapter page has alt text, and a figure caption; none is a file name."
+    bad, n = [], 0
+    for page in sorted((built_site / "nbs").rglob("*.html")):
+        text = page.read_text()
+        for img in re.findall(r"<img [^>]*>", text):
+            if "_images/" not in img:
+                continue  # logos and badges
+            n += 1
+            alt = html.unescape((re.search(r'alt="([^"]*)"', img) or [None, ""])[1])
+            if not alt or re.search(r"\.(png|svg|jpe?g)$|^_images/|/", alt):
+                bad.append(f"{page.relative_to(built_site)}: alt={alt!r}")
+        n_fig = len(re.findall(r"<figcaption", text))
+        if "_images/" in text and n_fig == 0:
+            bad.append(f"{page.relative_to(built_site)}: no figure caption")
+    assert n > 0
+    assert not bad, "\n".join(bad)
