@@ -961,7 +961,7 @@ def plot_ratios(results: dict, ax=None):
     ax.set_yticks(
         list(y),
         [f"{r['name']}\n({r['ours_label']} / {r['reference_label']})" for r in rows],
-        fontsize=7,
+        fontsize=9,
     )
     ax.invert_yaxis()
     ax.set_xlabel("time ratio ours / reference (log scale; < 1: ours faster)")
