@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb, the book's landing page (what `nbdev_readme` does with Quarto,
 which is not available everywhere). Markdown cells are copied, code cells become fenced Python blocks with
 their text outputs; cells marked `#| hide` and nbdev directives are left out."""
-import json, re, sys
+import json, os, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -20,6 +20,14 @@ def _outputs(cell):
         elif 'data' in o and 'text/plain' in o['data']: out.append(''.join(o['data']['text/plain']))
     return out
 
+_LINK = re.compile(r"(\]\()(?!https?:|#|/)([^)\s]+)\)")
+
+
+def _root_relative(md: str) -> str:
+    "Links and images written relative to nbs/ (as the site resolves them), relative to the repository root."
+    return _LINK.sub(lambda m: m.group(1) + os.path.normpath("nbs/" + m.group(2)) + ")", md)
+
+
 def render(nb) -> str:
     parts = []
     for cell in nb['cells']:
@@ -29,7 +37,7 @@ def render(nb) -> str:
         if any(re.match(r'^#\s*\|\s*(hide|export|exporti|default_exp)\s*$', d.split(':')[0]) or
                re.match(r'^#\s*\|\s*(hide|export|exporti|default_exp)\s', d) for d in directives): continue
         body = '\n'.join(l for l in lines if not re.match(r'^#\s*\|', l)).strip('\n')
-        if cell['cell_type'] == 'markdown': parts.append(body)
+        if cell['cell_type'] == 'markdown': parts.append(_root_relative(body))
         elif cell['cell_type'] == 'code' and body:
             parts.append(f"```python\n{body}\n```")
             for o in _outputs(cell):
