@@ -75,6 +75,15 @@ def test_colab_links_on_the_cover_use_settings_repository():
                 if m != user_repo:
                     wrong.append((p.name, m))
     assert not wrong, wrong
+    s_url = s["doc_host"] + s["doc_baseurl"]
+    cover = "".join(
+        "".join(c["source"])
+        for c in json.loads((ROOT / "nbs" / "index.ipynb").read_text())["cells"]
+    )
+    sites = set(re.findall(r"https://[\w.-]+\.github\.io/[\w.-]+", cover))
+    assert sites == {s_url}, (sites, s_url)
+    repos = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", cover))
+    assert repos <= {s["git_url"]}, (repos, s["git_url"])
 
 
 def test_colab_badge_on_the_built_site_uses_settings_repository(built_site):
