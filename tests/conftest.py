@@ -4,22 +4,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
 @pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
-
+def root() -> Path: return ROOT
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     "Build the book with jupyter-book 1 exactly as `make book` does (stored outputs, no execution)."
     subprocess.run(["bash", "tools/fetch_mathjax.sh"], cwd=ROOT, check=True)
-    out = ROOT / "_build"
-    r = subprocess.run(
-        ["jupyter-book", "build", ".", "--config", "book/_config.yml", "--toc", "book/_toc.yml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    out = ROOT/"_build"
+    r = subprocess.run(["jupyter-book", "build", ".", "--config", "book/_config.yml", "--toc", "book/_toc.yml"],
+                       cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
-    return out / "html"
+    return out/"html"

@@ -1,39 +1,27 @@
 """The book's two tables of contents (jupyter-book's book/_toc.yml, Quarto's _quarto.yml) agree with each other
 and with the notebooks on disk."""
-
 import yaml
 from pathlib import Path
 
-
 def _jb_toc(root):
-    toc = yaml.safe_load((root / "book/_toc.yml").read_text())
-
+    toc = yaml.safe_load((root/"book/_toc.yml").read_text())
     def flat(entries):  # a chapter, then its sections, in reading order
         return [f for e in entries for f in [e["file"]] + flat(e.get("sections", []))]
-
     parts = [(p["caption"], flat(p["chapters"])) for p in toc["parts"]]
     return toc["root"], parts
 
-
 def _quarto_toc(root):
-    q = yaml.safe_load((root / "_quarto.yml").read_text())
+    q = yaml.safe_load((root/"_quarto.yml").read_text())
     chapters = q["book"]["chapters"]
     first, parts = None, []
     for c in chapters:
-        if isinstance(c, str):
-            first = c
-        else:
-            parts.append((c["part"], list(c["chapters"])))
+        if isinstance(c, str): first = c
+        else: parts.append((c["part"], list(c["chapters"])))
     return first, parts
 
-
 def _notebooks_on_disk(root):
-    return sorted(
-        str(p.relative_to(root))
-        for p in (root / "nbs").rglob("*.ipynb")
-        if not any(s.startswith((".", "_")) for s in p.relative_to(root / "nbs").parts)
-    )
-
+    return sorted(str(p.relative_to(root)) for p in (root/"nbs").rglob("*.ipynb")
+                  if not any(s.startswith((".", "_")) for s in p.relative_to(root/"nbs").parts))
 
 def test_tocs_agree(root):
     jb_root, jb_parts = _jb_toc(root)
@@ -41,17 +29,13 @@ def test_tocs_agree(root):
     assert q_first == jb_root + ".ipynb"
     assert [c for c, _ in q_parts] == [c for c, _ in jb_parts], "part captions differ"
     for (cap, jb), (_, q) in zip(jb_parts, q_parts):
-        assert [f + ".ipynb" for f in jb] == q, (
-            f"chapters of {cap!r} differ between book/_toc.yml and _quarto.yml"
-        )
-
+        assert [f + ".ipynb" for f in jb] == q, f"chapters of {cap!r} differ between book/_toc.yml and _quarto.yml"
 
 def test_toc_lists_every_notebook_once(root):
     jb_root, jb_parts = _jb_toc(root)
     listed = [jb_root + ".ipynb"] + [f + ".ipynb" for _, fs in jb_parts for f in fs]
     assert len(listed) == len(set(listed)), "a notebook is listed twice"
     assert sorted(listed) == _notebooks_on_disk(root), "book/_toc.yml and nbs/ disagree"
-
 
 def test_chapters_in_reading_order(root):
     "Within a part, chapters are numbered in reading order (file names sort as the TOC lists them)."
