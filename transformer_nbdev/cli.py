@@ -137,6 +137,8 @@ def tnb_attention(
         Figure,
     )  # no pyplot: works without a display, touches no global state
 
+    from pathlib import Path
+
     model = load_model(checkpoint, cls=Transformer)
     s = parse_ids(src)
     t = (
@@ -161,6 +163,8 @@ def tnb_attention(
         ax.set_xlabel("key")
         ax.set_ylabel("query")
     fig.colorbar(im, ax=list(axes), fraction=0.02)
-    fig.suptitle(f"{checkpoint}: layer {layer % n_layers + 1} of {n_layers}, heads averaged")
-    fig.savefig(out, dpi=100)
+    fig.suptitle(
+        f"{Path(checkpoint).name}: layer {layer % n_layers + 1} of {n_layers}, heads averaged"
+    )
+    fig.savefig(out, dpi=200)  # twice the display resolution: sharp on high-DPI screens
     print(f"wrote {out}")
