@@ -11,6 +11,7 @@ def root() -> Path: return ROOT
 def built_site(tmp_path_factory) -> Path:
     "Build the book with jupyter-book 1 exactly as `make book` does (stored outputs, no execution)."
     subprocess.run(["bash", "tools/fetch_mathjax.sh"], cwd=ROOT, check=True)
+    subprocess.run(["bash", "tools/fetch_vega.sh"], cwd=ROOT, check=True)
     out = ROOT/"_build"
     r = subprocess.run(["jupyter-book", "build", ".", "--config", "book/_config.yml", "--toc", "book/_toc.yml"],
                        cwd=ROOT, capture_output=True, text=True)

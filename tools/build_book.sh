@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$(date +%s)
 . tools/setup_env.sh
 bash tools/fetch_mathjax.sh
+bash tools/fetch_vega.sh
 nbdev_export
 python tools/make_readme.py
 t0=$(date +%s)

@@ -34,6 +34,7 @@ t1=$(date +%s)
 
 echo "== pytest (tables of contents, wheel, site in headless Chromium)"
 bash tools/fetch_mathjax.sh
+bash tools/fetch_vega.sh
 python -m pytest -q tests
 t2=$(date +%s)
 # Wall times for the performance appendix (nbs/appendix): what a contributor waits for.
