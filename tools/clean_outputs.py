@@ -1,13 +1,13 @@
 """Rewrite stored tqdm output into what `transformer_nbdev.transformer.progress_bar` stores.
 
-Old runs wrote every refresh of a bar to stderr, so the notebook kept every state ("\\r" + state, one
-stream output each, or one output with "\\r"-separated states, or repeated newline-ended states). The
-progress bar now is one text/plain display output replaced in place, so a notebook keeps only the final
-state of each bar, at the place where the bar first appeared. This tool turns the old form into the new
-one: each bar becomes one display_data output holding its last state, the newline tqdm wrote when the
-bar closed is dropped, and every other output (and every other line of a stderr output) is kept
-byte-identical. Only stderr streams are touched: tqdm writes there, and a line a cell prints on stdout
-(for instance the final state of each epoch read back from a log) is the notebook's own text.
+Old runs wrote every refresh of a bar to stderr, so the notebook kept every state ("\\r" + state,
+one stream output each, or one output with "\\r"-separated states, or repeated newline-ended
+states). The progress bar now is one text/plain display output replaced in place, so a notebook
+keeps only the final state of each bar, where the bar first appeared. This tool turns the old form
+into the new one: each bar becomes one display_data output holding its last state, the newline tqdm
+wrote when the bar closed is dropped, and every other output (and every other line of a stderr
+output) is kept byte-identical. Only stderr streams are touched: tqdm writes there, and a line a
+cell prints on stdout (e.g. the final state of each epoch read back from a log) is the notebook's.
 
 Usage: python tools/clean_outputs.py [NOTEBOOK ...]   (default: every notebook under nbs/)
        python tools/clean_outputs.py --check           (exit 1 if a notebook would change)
@@ -21,8 +21,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# one tqdm state: "desc: 42%|####      | 84/200 [00:05<00:07, ...]" (desc optional), or "desc: 84it [00:05, ...]"
-BAR = re.compile(r"^(?P<desc>.*?)(?::\s*)?\s*(?:\d+%\|[^|]*\|\s*)?[\d.]+[kMGT]?(?:/[\d.]+[kMGT]?|it)\s*\[")
+# one tqdm state: "desc: 42%|####  | 84/200 [00:05<00:07, ...]" (desc optional) or "desc: 84it [..."
+BAR = re.compile(
+    r"^(?P<desc>.*?)(?::\s*)?\s*(?:\d+%\|[^|]*\|\s*)?[\d.]+[kMGT]?(?:/[\d.]+[kMGT]?|it)\s*\["
+)
 PIECE = re.compile(r"\r[^\r\n]*\n?|[^\r\n]*\n|[^\r\n]+")
 
 
@@ -44,7 +46,9 @@ def clean_outputs(outputs: list[dict]) -> tuple[list[dict], int]:
     "The outputs with each bar reduced to its final state, and the number of bar states removed."
     new: list[dict] = []
     open_bar = None  # [desc, display output] of the bar whose states are being replaced
-    last_closed = None  # the bar closed just before, for bars written as repeated newline-ended lines
+    last_closed = (
+        None  # the bar closed just before, for bars written as repeated newline-ended lines
+    )
     removed = 0
     for out in outputs:
         if out.get("output_type") != "stream" or out.get("name") != "stderr":
