@@ -31,9 +31,8 @@ from fastcore.basics import patch
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
-from tqdm import tqdm
 
-from .transformer import noam_lr
+from .transformer import noam_lr, progress_bar
 from .checkpoint import load_model, read_metadata, save_model
 
 # %% ../nbs/foundations/06h_training.ipynb #587d4cd4
@@ -225,10 +224,8 @@ class TrainConfig:
         None  # if set: `last/` after every epoch, `best/` at each new best validation loss
     )
     device: Optional[str] = None  # None: cuda:LOCAL_RANK when a GPU is available, else cpu
-    progress: bool = True  # tqdm progress bar (on rank 0)
-    progress_interval: float = (
-        0.5  # seconds between bar refreshes (raise it for log files and stored notebooks)
-    )
+    progress: bool = True  # a `progress_bar` per epoch (on rank 0)
+    progress_interval: float = 0.5  # seconds between bar refreshes (raise it for log files)
 
     def __post_init__(self):
         if self.schedule not in SCHEDULES:
@@ -402,7 +399,7 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
     "Train on the rest of the current epoch; False if it stopped early because `step` reached `stop_at`."
     c, n_batches = self.config, len(self.train_loader)
     self.ddp_model.train()
-    self._bar = bar = tqdm(
+    self._bar = bar = progress_bar(
         total=self.steps_per_epoch,
         initial=self.batch_idx // c.grad_accum_steps,
         ncols=110,

@@ -5,6 +5,8 @@
 # %% ../nbs/foundations/06_transformer.ipynb #5936028f
 from __future__ import annotations
 
+import io
+
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
@@ -25,7 +27,7 @@ from .sampling import StepFn, generate_tokens, check_generation_args
 
 # %% auto #0
 __all__ = ['DEFAULT_PAD_IDX', 'DEFAULT_BOS_IDX', 'DEFAULT_EOS_IDX', 'Transformer', 'copy_task_batch', 'noam_lr', 'noam_scheduler',
-           'train_copy_task', 'sequences_equal']
+           'progress_bar', 'train_copy_task', 'sequences_equal']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
 DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = (
@@ -357,6 +359,62 @@ def noam_scheduler(
         optimizer, lambda i: noam_lr(i + 1, d_model, warmup, factor)
     )  # LambdaLR counts from 0
 
+# %% ../nbs/foundations/06_transformer.ipynb #1059ff4f
+class _DisplayBar(tqdm):
+    "tqdm as one text/plain display output: replaced in place (`live`) or shown once, at close."
+
+    def __init__(self, *args, live: bool = True, **kwargs):
+        self._live, self._handle, self._state = live, None, ""
+        kwargs.setdefault("ascii", False)  # a StringIO has no encoding: tqdm would fall back to #
+        super().__init__(*args, file=io.StringIO(), **kwargs)
+
+    def status_printer(self, file):  # tqdm calls the returned function with each new state
+        from IPython.display import display
+
+        def show(state: str) -> None:
+            self._state = state
+            if not self._live:
+                return
+            if self._handle is None:
+                self._handle = display({"text/plain": state}, raw=True, display_id=True)
+            else:
+                self._handle.update({"text/plain": state}, raw=True)
+
+        return show
+
+    def close(self) -> None:
+        was_open = not self.disable
+        super().close()
+        if was_open and not self._live and self._state:
+            from IPython.display import display
+
+            display({"text/plain": self._state}, raw=True)
+
+
+def _notebook_display() -> str | None:
+    "'live' in a Jupyter kernel, 'final' where IPython records each display (execnb), else None"
+    try:
+        from IPython import get_ipython
+        from IPython.core.displaypub import CapturingDisplayPublisher
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
+        return None
+    if isinstance(shell.display_pub, CapturingDisplayPublisher):
+        return "final"  # an update would be stored as one more output, so show only the last state
+    return "live" if getattr(shell, "kernel", None) is not None else None
+
+
+def progress_bar(iterable=None, **kwargs) -> tqdm:
+    """`tqdm(iterable, **kwargs)` that leaves one line per bar in a notebook: in a Jupyter kernel
+    the bar is a display output updated in place, so the saved notebook keeps only its final state;
+    in a terminal it is ordinary tqdm on stderr."""
+    mode = None if kwargs.get("disable") else _notebook_display()
+    if mode is None:
+        return tqdm(iterable, **kwargs)
+    return _DisplayBar(iterable, live=mode == "live", **kwargs)
+
 # %% ../nbs/foundations/06_transformer.ipynb #4898df68
 def train_copy_task(
     model: Transformer,
@@ -380,7 +438,7 @@ def train_copy_task(
     scheduler = noam_scheduler(optimizer, c["d_model"], warmup, factor)
     model.train()
     losses = []
-    bar = tqdm(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
+    bar = progress_bar(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
     for _ in bar:
         src, tgt = copy_task_batch(
             batch_size, c["tgt_vocab_size"], max_len, min_len, generator, pad, bos, eos
