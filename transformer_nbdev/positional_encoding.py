@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['sinusoidal_encoding', 'PositionalEncoding', 'LearnedPositionalEncoding', 'rotate_half', 'apply_rotary_pos_emb',
-           'RotaryEmbedding']
+           'RotaryEmbedding', 'InteractiveFigure', 'interactive_figure']
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #166fd5ac
 import math
@@ -186,3 +186,72 @@ class RotaryEmbedding(nn.Module):
 
     def extra_repr(self) -> str:
         return f"head_dim={self.head_dim}, max_len={self.max_len}, base={self.base:g}"
+
+# %% ../nbs/foundations/01b_positional_encoding.ipynb #684e890b
+import base64, hashlib, html, io, json, struct
+
+
+class InteractiveFigure:
+    """A Vega-Lite figure a reader can play with, plus a static picture of its first view.
+
+    In the book's site the chart runs on local copies of vega, vega-lite and vega-embed (nothing is
+    fetched
+    from another host); in Jupyter or Colab the scripts come from a CDN; where JavaScript does not
+    run
+    (GitHub's notebook viewer) the 2x PNG of `fallback` (a matplotlib figure) is shown instead."""
+
+    def __init__(self, spec: dict, fallback=None, alt: str = ""):
+        if not isinstance(spec, dict) or "$schema" not in spec:
+            raise ValueError("spec must be a Vega-Lite specification (a dict with a '$schema' key)")
+        self.spec, self.alt = spec, alt
+        self.png, self.size = None, None
+        if fallback is not None:
+            buf = io.BytesIO()
+            fallback.savefig(buf, format="png", dpi=2 * fallback.dpi, bbox_inches="tight")
+            self.png = buf.getvalue()
+            w, h = struct.unpack(">II", self.png[16:24])  # the PNG header's pixel size
+            self.size = (w // 2, h // 2)  # shown at half its pixel size: sharp on 2x screens
+            import matplotlib.pyplot as plt
+
+            plt.close(fallback)  # shown through this object, not a second time by the notebook
+
+    def html(self) -> str:
+        spec = json.dumps(self.spec, separators=(",", ":"), sort_keys=True)
+        div = "tnb-vega-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
+        img = ""
+        if self.png is not None:
+            b64 = base64.b64encode(self.png).decode()
+            img = (
+                f'<img src="data:image/png;base64,{b64}" alt="{html.escape(self.alt)}" '
+                'style="max-width:100%">'
+            )
+        cdn = "https://cdn.jsdelivr.net/npm/"
+        urls = [cdn + "vega@5.33.1", cdn + "vega-lite@5.23.0", cdn + "vega-embed@6.29.0"]
+        return f"""<div id="{div}" class="tnb-vega" data-tnb-vega="1">{img}</div>
+<script type="text/javascript">
+(function () {{
+  var el = document.getElementById("{div}"), spec = {spec};
+  function show() {{ vegaEmbed(el, spec, {{actions: false, renderer: "svg"}}).catch(console.error); }}
+  if (window.vegaEmbed) {{ show(); return; }}  // the book's site: local copies, already loaded
+  var urls = {json.dumps(urls)};  // Jupyter, Colab: load vega from a CDN, one script after another
+  (function next(i) {{
+    if (i === urls.length) {{ show(); return; }}
+    var s = document.createElement("script");
+    s.src = urls[i]; s.onload = function () {{ next(i + 1); }}; document.head.appendChild(s);
+  }})(0);
+}})();
+</script>"""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"text/html": self.html(), "text/plain": f"<interactive figure: {self.alt}>"}
+        meta = {}
+        if self.png is not None:
+            data["image/png"] = base64.b64encode(self.png).decode()
+            meta["image/png"] = {"width": self.size[0], "height": self.size[1]}
+        return data, meta
+
+
+def interactive_figure(spec: dict, fallback=None, alt: str = "") -> InteractiveFigure:
+    """Show the Vega-Lite `spec` as an interactive figure, with the matplotlib figure `fallback` as
+    its static image."""
+    return InteractiveFigure(spec, fallback, alt)
