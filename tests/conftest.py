@@ -9,7 +9,9 @@ def root() -> Path: return ROOT
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    "Build the book with jupyter-book 1 exactly as `make book` does (stored outputs, no execution)."
+    """Build the book with jupyter-book 1 exactly as `make book` does (stored outputs, no execution).
+    TNB_BUILT_SITE=path/to/html checks an existing build instead (to iterate on the site tests)."""
+    if os.environ.get("TNB_BUILT_SITE"): return Path(os.environ["TNB_BUILT_SITE"])
     subprocess.run(["bash", "tools/fetch_mathjax.sh"], cwd=ROOT, check=True)
     subprocess.run(["bash", "tools/fetch_vega.sh"], cwd=ROOT, check=True)
     out = ROOT/"_build"
