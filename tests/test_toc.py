@@ -43,3 +43,15 @@ def test_chapters_in_reading_order(root):
     for cap, files in jb_parts:
         names = [Path(f).name for f in files]
         assert names == sorted(names), f"{cap}: {names}"
+
+def test_quarto_toc_is_generated_from_jupyter_book_toc(root):
+    "_quarto.yml is written by tools/make_quarto.py from book/_toc.yml: one table of contents kept by hand."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_quarto", root/"tools/make_quarto.py")
+    mq = importlib.util.module_from_spec(spec); spec.loader.exec_module(mq)
+    toc = yaml.safe_load((root/"book/_toc.yml").read_text())
+    assert (root/"_quarto.yml").read_text() == mq.render(toc), "run python tools/make_quarto.py"
+    # the generator follows any _toc.yml: a part added there appears in its output
+    toc["parts"].append({"caption": "Extra", "chapters": [{"file": "nbs/x", "sections": [{"file": "nbs/y"}]}]})
+    q = yaml.safe_load(mq.render(toc))["book"]["chapters"]
+    assert q[-1] == {"part": "Extra", "chapters": ["nbs/x.ipynb", "nbs/y.ipynb"]}
