@@ -1,7 +1,9 @@
 """The rendered book, opened in a real headless Chromium with no network: every chapter page loads with no
 console errors, makes no request off this machine, typesets at least one equation with MathJax, loads every
-figure, and the sidebar lists every chapter."""
-import functools, http.server, shutil, threading, yaml
+figure, and the sidebar lists every chapter. The page-by-page checks at 1400 px and 390 px (raw markup, exercise
+solutions, widths, equations, the phone sidebar, cross-references, show_doc source links) walk the site once
+with tests/site_checks.py (`python tests/site_checks.py _build/html` prints every problem)."""
+import functools, http.server, shutil, sys, threading, yaml
 from pathlib import Path
 import pytest
 
@@ -96,3 +98,70 @@ def test_colab_badge_on_chapters(root, server, browser):
     links = page.evaluate("() => Array.from(document.querySelectorAll('a')).map(a => a.href)")
     assert any("colab.research.google.com" in h and chapters[0] in h for h in links), "no Colab launch link"
     page.close()
+
+
+# ---------------------------------------------------------------- page-by-page checks (tests/site_checks.py)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import site_checks
+
+@pytest.fixture(scope="module")
+def walk(root, server, browser):
+    "One walk over every page at 1400 px and 390 px, reusing one browser tab per width."
+    return site_checks.Walker(Path(root)/"_build/html", root).run(browser, server)
+
+def _assert_clean(walk, check):
+    problems = walk.problems.get(check, [])
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:60])
+
+def test_no_raw_myst_or_tex(walk):
+    "No visible ``` / {admonition} / :class: / $\\ / \\begin in rendered prose, no MathJax errors, no empty code blocks."
+    _assert_clean(walk, "raw_markup")
+
+def test_solutions_inside_dropdowns(walk):
+    "In every Exercises section nothing but Solution dropdowns sits between two exercises or after the last."
+    _assert_clean(walk, "solutions")
+
+def test_nothing_wider_than_the_screen(walk):
+    "At 1400 px and 390 px no element sticks out of the viewport unless a scrolling code/output block holds it."
+    _assert_clean(walk, "overflow")
+
+def test_code_cells_fit_the_column(walk):
+    "At 1400 px no line of a code cell is longer than the column (code is formatted to 100 characters)."
+    _assert_clean(walk, "code_width")
+
+def test_display_equations_fit(walk):
+    _assert_clean(walk, "equations")
+
+def test_sidebar_opens_on_phones(walk):
+    "At 390 px the sidebar toggle opens the navigation and it shows every page of the book, on every page."
+    _assert_clean(walk, "sidebar")
+
+def test_cross_references_resolve(walk):
+    "Links between pages reach an existing page and anchor; 'chapter N' links go to chapter N; no unlinked 'chapter N'."
+    _assert_clean(walk, "crossrefs")
+
+def test_show_doc_source_links(walk):
+    "Every show_doc 'source' link points at the line where the name is defined in transformer_nbdev (parsed with ast)."
+    _assert_clean(walk, "source_links")
+
+def test_walk_had_no_console_errors_or_offsite_requests(walk):
+    assert not any(walk.console.values()), dict((k, v[:3]) for k, v in walk.console.items() if v)
+    assert not any(walk.offsite.values()), dict((k, v[:3]) for k, v in walk.offsite.items() if v)
+
+def test_search_snippets_show_matching_text(server, browser):
+    "Result summaries come from the article, not from the print-only table of contents ('...Contents...')."
+    page, *_ = _visit(browser, f"{server}/search.html?q=attention")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li p.context').length >= 3", timeout=30000)
+    results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results li'))
+        .filter(li => li.querySelector('p.context'))
+        .map(li => [li.querySelector('a').innerText.replace(/^[0-9]+\\.\\s*/, ''), li.querySelector('p.context').innerText])""")
+    # the term must appear in the text itself, not only in the page title the snippet starts with
+    bad = [s for t, s in results if "Contents" in s or "attention" not in s.replace(t, "", 1).lower()]
+    assert not bad, f"snippets without the search term: {bad[:5]}"
+    page.close()
+
+def test_no_empty_general_index(built_site):
+    "The book has no index entries: no genindex.html, and no page links to it."
+    assert not (built_site/"genindex.html").exists()
+    linked = [p.name for p in built_site.rglob("*.html") if "genindex.html" in p.read_text()]
+    assert not linked, linked
