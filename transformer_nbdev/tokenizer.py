@@ -196,6 +196,10 @@ class BPETokenizer:
         pattern: str = PRETOKENIZE_PATTERN,
     ) -> "BPETokenizer":
         "Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included) from `texts`."
+        if isinstance(texts, (str, bytes)):  # iterating a string would train on its characters
+            raise TypeError(
+                f"texts must be an iterable of strings (e.g. [text]), got one {type(texts).__name__}"
+            )
         regex = re.compile(pattern)
         word_freqs: Counter = Counter()
         for text in texts:

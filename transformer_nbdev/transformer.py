@@ -158,6 +158,10 @@ class Transformer(nn.Module):
             raise ValueError(f"{name} must have shape (batch, length), got {tuple(ids.shape)}")
         if ids.dtype not in (torch.long, torch.int, torch.int16, torch.int8, torch.uint8):
             raise ValueError(f"{name} must hold integer token ids, got dtype={ids.dtype}")
+        if name == "src" and ids.shape[1] == 0:
+            raise ValueError(
+                f"src must hold at least 1 token per row, got shape {tuple(ids.shape)}"
+            )
         if start_pos + ids.shape[1] > self.max_seq_len:
             raise ValueError(
                 f"{name} reaches position {start_pos + ids.shape[1]}, more than max_seq_len={self.max_seq_len}"
