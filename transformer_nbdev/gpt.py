@@ -284,7 +284,15 @@ def forward(
             raise ValueError(
                 f"targets of shape {tuple(targets.shape)} must match idx of shape {tuple(idx.shape)}"
             )
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100)
+        n_counted = (
+            (targets != -100).sum().clamp(min=1)
+        )  # all -100: loss 0 with a graph, not 0/0 = NaN
+        loss = (
+            F.cross_entropy(
+                logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
+            )
+            / n_counted
+        )
         if self.training and self.config.ffn == "moe":
             loss = loss + self.config.moe_aux_weight * sum(
                 layer.feed_forward.aux_loss for layer in self.layers
