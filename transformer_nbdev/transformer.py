@@ -12,7 +12,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from fastcore.basics import patch
 from tqdm import tqdm
 
-from .embeddings import TokenEmbedding
+from .embeddings import TokenEmbedding, check_int
 from transformer_nbdev.positional_encoding import (
     PositionalEncoding,
     LearnedPositionalEncoding,
@@ -60,6 +60,16 @@ class Transformer(nn.Module):
         n_kv_heads: int | None = None,
     ):
         super().__init__()
+        for name, value in (("src_vocab_size", src_vocab_size), ("tgt_vocab_size", tgt_vocab_size)):
+            check_int(name, value, min=1)
+        for name, value in (
+            ("d_model", d_model),
+            ("n_heads", n_heads),
+            ("max_seq_len", max_seq_len),
+        ):
+            check_int(name, value, min=1)
+        check_int("n_encoder_layers", n_encoder_layers, min=0)
+        check_int("n_decoder_layers", n_decoder_layers, min=1)
         if tie_embeddings is True:
             tie_embeddings = "decoder"
         if tie_embeddings not in (False, "decoder", "all"):
@@ -229,6 +239,9 @@ class Transformer(nn.Module):
 
     def forward(self, src: Tensor, tgt: Tensor, need_weights: bool = False) -> Tensor:
         "Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after each target position."
+        self._check_ids(
+            src, self.config["src_vocab_size"], "src"
+        )  # shape first: a 1-D src is not a batch
         if src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
