@@ -24,5 +24,6 @@ def pytest_terminal_summary(terminalreporter):
     examples = getattr(mods[0], "EXAMPLES", None) if mods else None
     if examples:
         terminalreporter.write_line(
-            f"hypothesis: {sum(examples.values())} generated examples ({dict(sorted(examples.items()))})"
+            f"hypothesis: {sum(examples.values())} generated examples "
+            f"({dict(sorted(examples.items()))})"
         )

@@ -1,7 +1,7 @@
-"""Property-based tests (hypothesis): random valid configurations give finite outputs of the right shape, the
-model-changing operations round-trip, and random invalid arguments raise ValueError/TypeError naming the
-argument. The seed database is off (every run explores new cases); a failing example is printed with the
-blob that reproduces it (`@reproduce_failure`)."""
+"""Property-based tests (hypothesis): random valid configurations give finite outputs of the right
+shape, the model-changing operations round-trip, and random invalid arguments raise
+ValueError/TypeError naming the argument. The seed database is off (every run explores new cases);
+a failing example is printed with the blob that reproduces it (`@reproduce_failure`)."""
 
 import collections
 import copy
@@ -38,7 +38,7 @@ EXAMPLES: collections.Counter = (
 
 
 def fast(n: int):
-    "Settings of one property: n examples, no seed database, failures printed with their reproduction blob."
+    "n examples, no seed database, failures printed with their reproduction blob."
     return settings(
         max_examples=n,
         database=None,

@@ -25,7 +25,7 @@ CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
 
 
 def _remove_orphans(path: Path) -> None:
-    "Delete temporary files `.{name}.{pid}.tmp` beside `path` left by a writer that was killed (pid gone)."
+    "Delete the temporary files `.{name}.{pid}.tmp` beside `path` of killed writers (pid gone)."
     for old in path.parent.glob(f".{path.name}.*.tmp"):
         pid = old.name[len(path.name) + 2 : -4]
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -121,7 +121,7 @@ def _resolve_class(name: str) -> type:
 
 
 def _check_shapes(path, cls: type, config: dict) -> None:
-    "Build `cls(**config)` on the meta device (no memory) and compare its tensor shapes with the file's header."
+    "Build `cls(**config)` on the meta device (no memory); compare its shapes with the file's header."
     try:
         with torch.device("meta"):
             skeleton = cls(**config)
@@ -134,7 +134,8 @@ def _check_shapes(path, cls: type, config: dict) -> None:
     for name, t in skeleton.state_dict().items():
         if name in stored and tuple(t.shape) != stored[name]:
             raise ValueError(
-                f"{path}: the stored config gives {name} the shape {tuple(t.shape)}, but the file holds "
+                f"{path}: the stored config gives {name} the shape {tuple(t.shape)}, "
+                f"but the file holds "
                 f"{stored[name]}: the config and the tensors do not belong together"
             )
 

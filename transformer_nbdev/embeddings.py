@@ -41,7 +41,7 @@ def check_float(
     min_open: bool = False,
     max_open: bool = False,
 ) -> float:
-    "`value` as a finite `float`: TypeError if it is not a real number, ValueError if NaN, ±inf or out of range."
+    "`value` as a finite `float`: TypeError if not a real number, ValueError if NaN, ±inf or out of range."
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name}={value!r} must be a real number, got {type(value).__name__}")
     value = float(value)
@@ -78,7 +78,7 @@ def check_tensor(
     integer: bool | None = None,  # True: an integer dtype; False: a floating dtype
     shape: str = "",  # how the shape reads in the message, e.g. "(B, T)"
 ) -> Tensor:
-    "`x` if it is a tensor of the allowed rank and dtype kind, else TypeError/ValueError naming `name`."
+    "`x` if it is a tensor of the allowed rank and dtype kind, else TypeError/ValueError."
     if not isinstance(x, Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor{' ' + shape if shape else ''}, got {type(x).__name__}"
@@ -87,7 +87,8 @@ def check_tensor(
         raise TypeError(f"{name} must be an integer tensor (token ids), got dtype={x.dtype}")
     if integer is False and not x.is_floating_point():
         raise TypeError(
-            f"{name} must be a floating-point tensor{' ' + shape if shape else ''}, got dtype={x.dtype}"
+            f"{name} must be a floating-point tensor{' ' + shape if shape else ''}, "
+            f"got dtype={x.dtype}"
             + (" (token ids? embed them first)" if not x.is_complex() else "")
         )
     dims = (dim,) if isinstance(dim, int) else dim
@@ -104,7 +105,8 @@ def check_finite(name: str, x: Tensor) -> Tensor:
     if x.is_floating_point() and not bool(torch.isfinite(x).all()):
         n_nan, n_inf = int(torch.isnan(x).sum()), int(torch.isinf(x).sum())
         raise ValueError(
-            f"{name} has {n_nan} NaN and {n_inf} infinite values (of {x.numel()}); only finite values are allowed"
+            f"{name} has {n_nan} NaN and {n_inf} infinite values (of {x.numel()}); "
+            "only finite values are allowed"
         )
     return x
 

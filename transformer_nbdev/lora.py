@@ -98,7 +98,8 @@ class LoRALinear(nn.Module):
         if self.merged:
             if self.training and torch.is_grad_enabled() and self.lora_A.weight.requires_grad:
                 raise RuntimeError(
-                    "this LoRALinear is merged, so its adapters get no gradient: call unmerge_lora(model) "
+                    "this LoRALinear is merged, so its adapters get no gradient: "
+                    "call unmerge_lora(model) "
                     "before training (or model.eval() / torch.no_grad() to run the merged model)"
                 )
             return result  # ΔW is already inside base_layer.weight
@@ -224,7 +225,8 @@ def merge_lora(model: nn.Module, unload: bool = False) -> nn.Module:
     ) in layers.items():  # check all first: a merge that fails halfway changes nothing
         if not layer.merged and not isinstance(layer.base_layer, nn.Linear):
             raise ValueError(
-                f"cannot merge {name}: its base is a {type(layer.base_layer).__name__}, not an nn.Linear; "
+                f"cannot merge {name}: its base is a {type(layer.base_layer).__name__}, "
+                f"not an nn.Linear; "
                 f"dequantize the base first or keep the adapters separate"
             )
     for name, layer in layers.items():
@@ -337,7 +339,7 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
 
 
 def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
-    "Check the file's tensors against the model's adapters, then copy them and the file's settings in."
+    "Check the file's tensors against the model's adapters, then copy them and its settings in."
     layers = lora_layers(model)
     if set(layers) != set(names):
         raise ValueError(

@@ -190,7 +190,8 @@ def forward(
         full = (B, self.n_heads, T_q, T_k)
         if mask.dim() > 4 or any(m not in (1, f) for m, f in zip(mask.shape[::-1], full[::-1])):
             raise ValueError(
-                f"mask of shape {tuple(mask.shape)} must broadcast to (B, n_heads, T_q, T_k) = {full}"
+                f"mask of shape {tuple(mask.shape)} must broadcast to "
+                f"(B, n_heads, T_q, T_k) = {full}"
             )
 
     if is_causal and mask is None and T_q == 1:

@@ -198,7 +198,8 @@ class BPETokenizer:
         "Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included) from `texts`."
         if isinstance(texts, (str, bytes)):  # iterating a string would train on its characters
             raise TypeError(
-                f"texts must be an iterable of strings (e.g. [text]), got one {type(texts).__name__}"
+                f"texts must be an iterable of strings (e.g. [text]), "
+                f"got one {type(texts).__name__}"
             )
         regex = re.compile(pattern)
         word_freqs: Counter = Counter()
