@@ -287,7 +287,7 @@ def generate(
     """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin token.
     Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
     finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the settings."""
-    check_generation_args(temperature, top_k, top_p, num_beams, max_len)
+    check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
     first = lambda *xs: next(x for x in xs if x is not None)
     bos = first(bos_idx, self.bos_idx, DEFAULT_BOS_IDX)
     eos = first(eos_idx, self.eos_idx, DEFAULT_EOS_IDX)
