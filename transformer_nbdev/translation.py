@@ -385,7 +385,8 @@ def tnb_translate(
     minutes = 4 * epochs * n_pairs / 29_000 * (d_model / 256) ** 2 * n_layers / 3
     print(
         f"plan: Multi30k de->en, {n_pairs:,} training pairs, {epochs} epochs, BPE vocabulary "
-        f"{vocab_size:,}; Transformer d_model={d_model}, {n_layers}+{n_layers} layers, d_ff={4 * d_model}; "
+        f"{vocab_size:,}; Transformer d_model={d_model}, {n_layers}+{n_layers} layers, "
+        f"d_ff={4 * d_model}; "
         f"beam {num_beams} on test 2016; expected about {minutes:.0f} min on a 2-core CPU "
         f"(4 min per full epoch at the default size); results in {Path(out).resolve()}",
         flush=True,
