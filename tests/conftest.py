@@ -19,3 +19,14 @@ def built_site(tmp_path_factory) -> Path:
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     return out/"html"
+
+
+def pytest_terminal_summary(terminalreporter):
+    "Print how many examples the property tests (tests/test_properties.py) generated."
+    mods = [m for name, m in sys.modules.items() if name.endswith("test_properties")]
+    examples = getattr(mods[0], "EXAMPLES", None) if mods else None
+    if examples:
+        terminalreporter.write_line(
+            f"hypothesis: {sum(examples.values())} generated examples "
+            f"({dict(sorted(examples.items()))})"
+        )

@@ -14,6 +14,7 @@ from typing import Callable
 
 import safetensors
 import safetensors.torch
+import torch
 from torch import nn
 
 # %% auto #0
@@ -23,14 +24,34 @@ __all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'write_json', 'save_model'
 CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
 
 
+def _remove_orphans(path: Path) -> None:
+    "Delete the temporary files `.{name}.{pid}.tmp` beside `path` of killed writers (pid gone)."
+    for old in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = old.name[len(path.name) + 2 : -4]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)  # still running: its save is in progress
+        except ProcessLookupError:
+            old.unlink(missing_ok=True)
+        except PermissionError:
+            pass
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     "Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the old file or the new one, never half of one."
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    _remove_orphans(path)
     tmp = path.with_name(
         f".{path.name}.{os.getpid()}.tmp"
     )  # same directory, so os.replace is a rename
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the umask's mode, as open() would give, not a writer's 0600
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -99,6 +120,26 @@ def _resolve_class(name: str) -> type:
     raise ValueError(f"cannot rebuild class {name!r} from the checkpoint alone: pass cls=...")
 
 
+def _check_shapes(path, cls: type, config: dict) -> None:
+    "Build `cls(**config)` on the meta device (no memory); compare its shapes with the file's header."
+    try:
+        with torch.device("meta"):
+            skeleton = cls(**config)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"{path}: the stored config does not build a {cls.__qualname__}: {e}"
+        ) from e
+    with safetensors.safe_open(str(path), framework="pt") as f:
+        stored = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    for name, t in skeleton.state_dict().items():
+        if name in stored and tuple(t.shape) != stored[name]:
+            raise ValueError(
+                f"{path}: the stored config gives {name} the shape {tuple(t.shape)}, "
+                f"but the file holds "
+                f"{stored[name]}: the config and the tensors do not belong together"
+            )
+
+
 def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "cpu") -> nn.Module:
     "Rebuild the model saved by `save_model` at `path` (class from the metadata unless `cls` is given), in eval mode."
     if not Path(path).is_file():
@@ -113,7 +154,16 @@ def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "
         cls = _resolve_class(meta[CLASS_KEY])
     elif cls.__qualname__ != meta[CLASS_KEY].partition(":")[2]:
         raise ValueError(f"{path} holds a {meta[CLASS_KEY]}, not a {cls.__qualname__}")
-    model = cls(**json.loads(meta[CONFIG_KEY]))
+    try:
+        config = json.loads(meta[CONFIG_KEY])
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: the stored config is not valid JSON ({e})") from e
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{path}: the stored config must be a JSON object, got {type(config).__name__}"
+        )
+    _check_shapes(path, cls, config)
+    model = cls(**config)
     try:
         safetensors.torch.load_model(model, str(path), strict=True, device=str(device))
     except Exception as e:

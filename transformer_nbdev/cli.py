@@ -5,12 +5,19 @@
 # %% ../nbs/foundations/06d_cli.ipynb #edc3376d
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+import sys
 import time
+from pathlib import Path
+from typing import Callable
 
 import torch
 from fastcore.script import call_parse
 
+from .embeddings import check_int
+from .sampling import check_generation_args
 from transformer_nbdev.transformer import (
     Transformer,
     DEFAULT_EOS_IDX,
@@ -21,9 +28,50 @@ from transformer_nbdev.transformer import (
 from .checkpoint import save_model, load_model
 
 # %% auto #0
-__all__ = ['parse_ids', 'tnb_train', 'tnb_generate', 'tnb_attention']
+__all__ = ['UsageError', 'options', 'command', 'check_out_path', 'parse_ids', 'tnb_train', 'tnb_generate', 'tnb_attention']
 
 # %% ../nbs/foundations/06d_cli.ipynb #f039ffaf
+class UsageError(ValueError):
+    "A mistake in a command's options: the command line prints it in one line, exit code 2."
+
+
+@contextlib.contextmanager
+def options():
+    "Inside, a ValueError, TypeError or FileNotFoundError is the user's mistake: a `UsageError`."
+    try:
+        yield
+    except UsageError:
+        raise
+    except (ValueError, TypeError, FileNotFoundError) as e:
+        raise UsageError(str(e).strip("'\"")) from e
+
+
+def command(func: Callable) -> Callable:
+    """`call_parse(func)`, except that from the command line a `UsageError` prints one line on stderr
+    and exits with code 2 (argparse's convention); any other exception keeps its traceback."""
+    parsed = call_parse(func)
+
+    @functools.wraps(func)
+    def main(*args, **kwargs):
+        if args or kwargs:  # called from Python: errors are exceptions as usual
+            return func(*args, **kwargs)
+        try:
+            return parsed()
+        except UsageError as e:
+            print(f"{func.__name__}: error: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    return main
+
+
+def check_out_path(name: str, out: str) -> Path:
+    "The folder of an output file must exist before any work starts."
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{name}={out!r}: the folder {folder} does not exist")
+    return Path(out)
+
+
 def parse_ids(text: str, name: str = "src") -> torch.Tensor:
     "Token ids from a string such as '3 4 5' or '3,4,5' -> LongTensor (1, T)."
     parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
@@ -34,7 +82,7 @@ def parse_ids(text: str, name: str = "src") -> torch.Tensor:
     return torch.tensor([[int(p) for p in parts]])
 
 
-@call_parse
+@command
 def tnb_train(
     out: str = "copy_model.safetensors",  # where to write the checkpoint
     steps: int = 1500,  # training steps
@@ -49,22 +97,29 @@ def tnb_train(
     seed: int = 0,  # seed of the initialisation and the data
     quiet: bool = False,  # no progress bar
 ):
-    "Train a Transformer on the copy task, report held-out exact match, and save it as a safetensors checkpoint."
-    torch.manual_seed(seed)
-    model = Transformer(
-        vocab_size,
-        vocab_size,
-        d_model=d_model,
-        n_heads=n_heads,
-        n_encoder_layers=n_layers,
-        n_decoder_layers=n_layers,
-        d_ff=d_ff,
-        dropout=0.0,
-        max_seq_len=max_len + 2,
-        pad_idx=0,
-        bos_idx=1,
-        eos_idx=2,
-    )
+    """Train a Transformer on the copy task, report held-out exact match, save a safetensors checkpoint.
+    Example: tnb_train --steps 300 --out copy.safetensors"""
+    with options():  # every option is checked before the first training step
+        for name, value in (("steps", steps), ("batch_size", batch_size), ("max_len", max_len)):
+            check_int(name, value, min=1)
+        check_int("warmup", warmup, min=0)
+        check_int("vocab_size", vocab_size, min=4)  # pad, bos, eos and at least one symbol
+        check_out_path("out", out)
+        torch.manual_seed(seed)
+        model = Transformer(
+            vocab_size,
+            vocab_size,
+            d_model=d_model,
+            n_heads=n_heads,
+            n_encoder_layers=n_layers,
+            n_decoder_layers=n_layers,
+            d_ff=d_ff,
+            dropout=0.0,
+            max_seq_len=max_len + 2,
+            pad_idx=0,
+            bos_idx=1,
+            eos_idx=2,
+        )
     t0 = time.time()
     losses = train_copy_task(
         model,
@@ -91,7 +146,15 @@ def tnb_train(
     )
 
 
-@call_parse
+def _load_source(checkpoint: str, src: str) -> tuple[Transformer, torch.Tensor]:
+    "The model of `checkpoint` and the source ids `src`, checked against its vocabulary and length."
+    model = load_model(checkpoint, cls=Transformer)
+    s = parse_ids(src)
+    model._check_ids(s, model.config["src_vocab_size"], "src")
+    return model, s
+
+
+@command
 def tnb_generate(
     checkpoint: str,  # a checkpoint written by tnb_train or save_model
     src: str,  # source token ids, e.g. "3 4 5 6"
@@ -103,12 +166,16 @@ def tnb_generate(
     length_penalty: float = 1.0,  # alpha of the beam-search length penalty
     seed: int = 0,  # seed of the sampling generator
 ):
-    "Load a checkpoint and print the token ids it generates for one source sequence."
-    model = load_model(checkpoint, cls=Transformer)
-    if max_len is None:
-        max_len = min(50, model.max_seq_len - 1)
+    """Load a checkpoint and print the token ids it generates for one source sequence.
+    Example: tnb_generate copy.safetensors "3 4 5 6" --num_beams 4"""
+    with options():
+        model, s = _load_source(checkpoint, src)
+        if max_len is None:
+            max_len = min(50, model.max_seq_len - 1)
+        check_int("max_len", max_len, min=1)
+        check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
     out = model.generate(
-        parse_ids(src),
+        s,
         max_len=max_len,
         temperature=temperature,
         top_k=top_k,
@@ -124,7 +191,7 @@ def tnb_generate(
     print(" ".join(str(i) for i in ids))
 
 
-@call_parse
+@command
 def tnb_attention(
     checkpoint: str,  # a checkpoint written by tnb_train or save_model
     src: str,  # source token ids, e.g. "3 4 5 6"
@@ -132,24 +199,25 @@ def tnb_attention(
     tgt: str = None,  # target ids (with bos); default: the greedy output
     layer: int = -1,  # which layer to show, counted from 0 (-1 = the last)
 ):
-    "Write the head-averaged encoder, decoder and cross-attention maps of one input, for one layer, to a PNG."
+    """Write the head-averaged encoder, decoder and cross-attention maps of one input and layer to a PNG.
+    Example: tnb_attention copy.safetensors "3 4 5 6" --out attention.png --layer 0"""
     from matplotlib.figure import (
         Figure,
     )  # no pyplot: works without a display, touches no global state
 
     from pathlib import Path
 
-    model = load_model(checkpoint, cls=Transformer)
-    s = parse_ids(src)
-    t = (
-        parse_ids(tgt, "tgt")
-        if tgt is not None
-        else model.generate(s, max_len=model.max_seq_len - 1, temperature=0)
-    )
+    with options():
+        check_out_path("out", out)
+        model, s = _load_source(checkpoint, src)
+        n_layers = min(len(model.encoder.layers), len(model.decoder.layers))
+        check_int("layer", layer, min=-n_layers, max=n_layers - 1)
+        if tgt is not None:
+            t = parse_ids(tgt, "tgt")
+            model._check_ids(t, model.config["tgt_vocab_size"], "tgt")
+    if tgt is None:
+        t = model.generate(s, max_len=model.max_seq_len - 1, temperature=0)
     maps = model.attention_maps(s, t)
-    n_layers = min(m.shape[0] for m in maps.values())  # encoder and decoder may differ in depth
-    if not -n_layers <= layer < n_layers:
-        raise ValueError(f"layer={layer} must be in [{-n_layers}, {n_layers})")
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     axes = fig.subplots(1, 3)
     s_lab, t_lab = [str(i) for i in s[0].tolist()], [str(i) for i in t[0].tolist()]

@@ -11,6 +11,7 @@ from torch import nn, Tensor
 from .multi_head_attention import MultiHeadAttention, KVCache
 from .feed_forward import make_feed_forward
 from .normalization import SublayerConnection, make_norm
+from .embeddings import check_tensor
 
 # %% auto #0
 __all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'TransformerEncoder', 'load_torch_stack']
@@ -154,6 +155,7 @@ class TransformerEncoder(nn.Module):
         need_weights: bool = False,
     ) -> Tensor:
         "x: (B, T, d_model); mask: bool, True = may attend; caches: one `KVCache` per layer (causal decoding)."
+        check_tensor("x", x, dim=3, integer=False, shape="(B, T, d_model) embeddings")
         if caches is not None and len(caches) != len(self.layers):
             raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
         for i, layer in enumerate(self.layers):

@@ -10,6 +10,7 @@ __all__ = ['ACTIVATIONS', 'FEED_FORWARD_KINDS', 'get_activation', 'PositionwiseF
 import math
 import torch
 from torch import nn
+from .embeddings import check_float, check_int
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #d15ca8f0
 ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
@@ -36,6 +37,8 @@ class PositionwiseFeedForward(nn.Module):
         bias: bool = True,
     ):  # biases b_1, b_2 (the paper has them; many LLMs drop them)
         super().__init__()
+        d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=1)
+        dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
         self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
         self.activation = get_activation(activation)
         self.dropout = nn.Dropout(dropout)
@@ -70,7 +73,10 @@ class GLUFeedForward(nn.Module):
         multiple_of: int = 1,
     ):  # round the default d_ff up to a multiple of this (LLaMA: 256)
         super().__init__()
-        self.d_ff = glu_d_ff(d_model, multiple_of) if d_ff is None else d_ff
+        d_model = check_int("d_model", d_model, min=1)
+        self.d_ff = (
+            glu_d_ff(d_model, multiple_of) if d_ff is None else check_int("d_ff", d_ff, min=1)
+        )
         self.W_1 = nn.Linear(d_model, self.d_ff, bias=bias)  # gate projection W
         self.V = nn.Linear(d_model, self.d_ff, bias=bias)  # up (value) projection V
         self.activation = get_activation(activation)

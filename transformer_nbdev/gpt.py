@@ -21,6 +21,8 @@ from .multi_head_attention import KVCache
 from .normalization import NORM_KINDS, make_norm
 from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
 from .sampling import generate_tokens
+from .embeddings import check_float, check_int
+from .embeddings import check_tensor
 
 # %% auto #0
 __all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'GPTConfig', 'GPT', 'document_mask', 'positions_from_doc_ids', 'from_hf_gpt2',
@@ -63,8 +65,9 @@ class GPTConfig:
 
     def __post_init__(self):
         for name in ("vocab_size", "max_seq_len", "d_model", "n_layers", "n_heads"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}={getattr(self, name)} must be at least 1")
+            check_int(name, getattr(self, name), min=1)
+        check_float("norm_eps", self.norm_eps, min=0)
+        check_float("rope_base", self.rope_base, min=0, min_open=True)
         if self.d_model % self.n_heads != 0:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
         if self.n_kv_heads is not None and (
@@ -248,6 +251,7 @@ def forward(
     """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted positions.
     `mask` and `positions` let one row hold several packed documents: each attends only inside itself and its
     positions restart at 0 (see `document_mask`)."""
+    check_tensor("idx", idx, integer=True)  # float ids would fail deep inside nn.Embedding
     if idx.dim() != 2:
         raise ValueError(f"idx must have shape (batch, T), got {tuple(idx.shape)}")
     start_pos = 0 if caches is None else caches[0].length
@@ -280,7 +284,15 @@ def forward(
             raise ValueError(
                 f"targets of shape {tuple(targets.shape)} must match idx of shape {tuple(idx.shape)}"
             )
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100)
+        n_counted = (
+            (targets != -100).sum().clamp(min=1)
+        )  # all -100: loss 0 with a graph, not 0/0 = NaN
+        loss = (
+            F.cross_entropy(
+                logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
+            )
+            / n_counted
+        )
         if self.training and self.config.ffn == "moe":
             loss = loss + self.config.moe_aux_weight * sum(
                 layer.feed_forward.aux_loss for layer in self.layers
@@ -366,6 +378,8 @@ def generate(
     "Continue `idx` by up to `max_new_tokens` tokens -> (B, T0 + n), through chapter 6's `generate_tokens`."
     if idx.dim() != 2 or idx.shape[1] < 1:
         raise ValueError(f"idx must have shape (batch, T0 >= 1), got {tuple(idx.shape)}")
+    if eos_id is not None:
+        check_int("eos_id", eos_id, min=0, max=self.config.vocab_size - 1)
     if use_cache and idx.shape[1] + max_new_tokens > self.max_seq_len:
         raise ValueError(
             f"prompt ({idx.shape[1]}) + max_new_tokens ({max_new_tokens}) exceed max_seq_len="

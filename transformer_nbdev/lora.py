@@ -19,6 +19,7 @@ import torch
 from fastcore.basics import patch
 
 from .checkpoint import atomic_write
+from .embeddings import check_finite, check_float, check_int
 from torch import Tensor, nn
 
 # %% auto #0
@@ -30,6 +31,15 @@ def is_linear_like(module: nn.Module) -> bool:
     """An `nn.Linear`, or a module whose class declares `linear_like = True`: it computes x W^T + b and has
     `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. Part II chapter 6's 4-bit `QuantLinear`)."""
     return isinstance(module, nn.Linear) or getattr(type(module), "linear_like", False) is True
+
+
+def _check_lora_args(r, alpha, dropout) -> tuple[int, float, float]:
+    "r >= 1, a finite alpha >= 0 and dropout in [0, 1), checked before any module is touched."
+    return (
+        check_int("r", r, min=1),
+        check_float("alpha", alpha, min=0),
+        check_float("dropout", dropout, min=0, max=1, max_open=True),
+    )
 
 
 class LoRALinear(nn.Module):
@@ -48,10 +58,7 @@ class LoRALinear(nn.Module):
             raise ValueError(
                 f"base_layer must be an nn.Linear (or a module marked linear_like), got {type(base_layer).__name__}"
             )
-        if not (isinstance(r, int) and r >= 1):
-            raise ValueError(f"r={r} must be a positive integer")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout={dropout} must be in [0, 1)")
+        r, alpha, dropout = _check_lora_args(r, alpha, dropout)
         self.base_layer = base_layer
         self.in_features, self.out_features = base_layer.in_features, base_layer.out_features
         self.r, self.alpha, self.use_rslora = r, alpha, use_rslora
@@ -89,6 +96,12 @@ class LoRALinear(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         result = self.base_layer(x)
         if self.merged:
+            if self.training and torch.is_grad_enabled() and self.lora_A.weight.requires_grad:
+                raise RuntimeError(
+                    "this LoRALinear is merged, so its adapters get no gradient: "
+                    "call unmerge_lora(model) "
+                    "before training (or model.eval() / torch.no_grad() to run the merged model)"
+                )
             return result  # ΔW is already inside base_layer.weight
         return result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
 
@@ -109,6 +122,7 @@ def merge(self: LoRALinear) -> None:
             f"cannot merge into a {type(self.base_layer).__name__}: only an nn.Linear base has a weight tensor "
             f"to add ΔW to; dequantize the base first or keep the adapter separate"
         )
+    self.w0 = self.base_layer.weight.detach().clone()  # unmerge restores exactly this W_0
     self.base_layer.weight += self.delta_weight().to(self.base_layer.weight.dtype)
     self.merged = True
 
@@ -116,10 +130,11 @@ def merge(self: LoRALinear) -> None:
 @patch
 @torch.no_grad()
 def unmerge(self: LoRALinear) -> None:
-    "Subtract ΔW from the base weight again (W_0 is restored up to rounding)."
+    "Put back the exact W_0 that `merge` started from (even if the adapter changed since)."
     if not self.merged:
         raise ValueError("this LoRALinear is not merged")
-    self.base_layer.weight -= self.delta_weight().to(self.base_layer.weight.dtype)
+    self.base_layer.weight.copy_(self.w0)
+    del self.w0
     self.merged = False
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #856b3b0e
@@ -162,6 +177,7 @@ def apply_lora(
     use_rslora: bool = False,
 ) -> nn.Module:  # scaling = alpha / sqrt(r)
     "Replace the selected `nn.Linear` (or linear-like) modules of `model` by `LoRALinear`s and freeze every other parameter."
+    r, alpha, dropout = _check_lora_args(r, alpha, dropout)
     names = find_target_modules(model, target_modules)
     if not names:
         linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
@@ -181,8 +197,12 @@ def apply_lora(
                 f"{name} is a {type(modules[name]).__name__}; LoRA wraps nn.Linear layers only "
                 f"(or modules marked linear_like), so choose target_modules that select linear layers"
             )
+    adapters = {
+        id(p) for l in lora_layers(model).values() for p in (l.lora_A.weight, l.lora_B.weight)
+    }
     for p in model.parameters():
-        p.requires_grad_(False)  # the pretrained model is frozen ...
+        if id(p) not in adapters:  # a second call keeps the first call's adapters trainable
+            p.requires_grad_(False)  # the pretrained model is frozen ...
     for name in names:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
@@ -199,6 +219,16 @@ def merge_lora(model: nn.Module, unload: bool = False) -> nn.Module:
     layers = lora_layers(model)
     if not layers:
         raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
+    for (
+        name,
+        layer,
+    ) in layers.items():  # check all first: a merge that fails halfway changes nothing
+        if not layer.merged and not isinstance(layer.base_layer, nn.Linear):
+            raise ValueError(
+                f"cannot merge {name}: its base is a {type(layer.base_layer).__name__}, "
+                f"not an nn.Linear; "
+                f"dequantize the base first or keep the adapters separate"
+            )
     for name, layer in layers.items():
         if not layer.merged:
             layer.merge()
@@ -288,15 +318,28 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     "Load an adapter file into `model`, first wrapping the modules it names if the model has no adapters yet."
     config = read_lora_config(path)
     names = config["target_modules"]
-    if not lora_layers(model):
-        apply_lora(
-            model,
-            names,
-            r=config["r"],
-            alpha=config["alpha"],
-            dropout=config["dropout"],
-            use_rslora=config["use_rslora"],
-        )
+    r, alpha, dropout = _check_lora_args(config["r"], config["alpha"], config["dropout"])
+    use_rslora = bool(config["use_rslora"])
+    added = not lora_layers(model)
+    grads = {p: p.requires_grad for p in model.parameters()}
+    if added:
+        apply_lora(model, names, r=r, alpha=alpha, dropout=dropout, use_rslora=use_rslora)
+    try:
+        _load_lora_tensors(model, path, names, alpha, dropout, use_rslora)
+    except BaseException:  # all or nothing: take out what this call put in
+        if added:
+            for name, layer in lora_layers(model).items():
+                parent_name, _, child = name.rpartition(".")
+                parent = model.get_submodule(parent_name) if parent_name else model
+                setattr(parent, child, layer.base_layer)
+        for p, g in grads.items():
+            p.requires_grad_(g)
+        raise
+    return model
+
+
+def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
+    "Check the file's tensors against the model's adapters, then copy them and its settings in."
     layers = lora_layers(model)
     if set(layers) != set(names):
         raise ValueError(
@@ -311,10 +354,15 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
         raise ValueError(
             f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the model's adapters"
         )
-    for k, v in tensors.items():
+    for k, v in tensors.items():  # every check before the first copy
         if v.shape != ours[k].shape:
             raise ValueError(
                 f"{k} has shape {tuple(v.shape)} in {path}, the model expects {tuple(ours[k].shape)} (different r?)"
             )
+        check_finite(f"{k} in {path}", v)
+    for k, v in tensors.items():
         ours[k].copy_(v)
-    return model
+    for layer in layers.values():  # the file's settings, not whatever the model's adapters had
+        layer.alpha, layer.use_rslora = alpha, use_rslora
+        layer.scaling = alpha / math.sqrt(layer.r) if use_rslora else alpha / layer.r
+        layer.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()

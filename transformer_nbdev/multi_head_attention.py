@@ -14,6 +14,7 @@ from fastcore.basics import patch
 from torch import Tensor, nn
 
 from .attention import make_causal_mask, scaled_dot_product_attention
+from .embeddings import check_float, check_int, check_tensor
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #6910739a
 def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
@@ -103,9 +104,14 @@ class MultiHeadAttention(nn.Module):
         rope: Optional[nn.Module] = None,
     ):
         super().__init__()
+        d_model, n_heads = (
+            check_int("d_model", d_model, min=1),
+            check_int("n_heads", n_heads, min=1),
+        )
         if d_model % n_heads != 0:
             raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}")
-        n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        n_kv_heads = n_heads if n_kv_heads is None else check_int("n_kv_heads", n_kv_heads, min=1)
+        dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
         if n_kv_heads < 1 or n_heads % n_kv_heads != 0:
             raise ValueError(f"n_heads={n_heads} must be divisible by n_kv_heads={n_kv_heads}")
         if not 0.0 <= dropout < 1.0:
@@ -153,6 +159,11 @@ def forward(
     "Multi-head attention of `query` over `key`/`value`; returns (output, weights or None)."
     if mask is not None and mask.dtype != torch.bool:
         raise ValueError(f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype}")
+    check_tensor("query", query, dim=3, integer=False, shape="(B, T, d_model)")
+    if query.shape[-1] != self.d_model:
+        raise ValueError(
+            f"query's last dimension must be d_model={self.d_model}, got {tuple(query.shape)}"
+        )
     key = query if key is None else key
     value = key if value is None else value
     B, T_q, _ = query.shape
@@ -173,6 +184,15 @@ def forward(
         if cache is not None:
             K, V = cache.update(K, V)  # all positions so far
     T_k = K.size(2)
+    if (
+        mask is not None
+    ):  # a wrong shape would surface later as a broadcast error from deep inside torch
+        full = (B, self.n_heads, T_q, T_k)
+        if mask.dim() > 4 or any(m not in (1, f) for m, f in zip(mask.shape[::-1], full[::-1])):
+            raise ValueError(
+                f"mask of shape {tuple(mask.shape)} must broadcast to "
+                f"(B, n_heads, T_q, T_k) = {full}"
+            )
 
     if is_causal and mask is None and T_q == 1:
         is_causal = False  # one newest query sees every key so far

@@ -9,6 +9,7 @@ __all__ = ['NORM_KINDS', 'RMSNorm', 'make_norm', 'SublayerConnection']
 from typing import Callable
 import torch
 from torch import nn
+from .embeddings import check_float, check_int
 
 # %% ../nbs/foundations/04b_normalization.ipynb #8c1cc350
 class RMSNorm(nn.Module):
@@ -20,7 +21,10 @@ class RMSNorm(nn.Module):
         eps: float = 1e-6,
     ):  # added to the mean square before the square root
         super().__init__()
-        self.eps = eps
+        d_model = check_int("d_model", d_model, min=1)
+        self.eps = check_float(
+            "eps", eps, min=0
+        )  # a negative eps can make mean(x^2) + eps < 0: NaN
         self.weight = nn.Parameter(torch.ones(d_model))  # the gain g, 1 at initialization
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -42,6 +46,7 @@ def make_norm(
     eps: float = 1e-5,
 ) -> nn.Module:
     "A LayerNorm (`nn.LayerNorm`) or an `RMSNorm` over the last dimension."
+    d_model, eps = check_int("d_model", d_model, min=1), check_float("eps", eps, min=0)
     if kind == "layernorm":
         return nn.LayerNorm(d_model, eps=eps)
     if kind == "rmsnorm":

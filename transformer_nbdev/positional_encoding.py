@@ -11,6 +11,7 @@ import math
 
 import torch
 from torch import Tensor, nn
+from .embeddings import check_float, check_int
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #b1a5cc73
 def sinusoidal_encoding(
@@ -145,6 +146,7 @@ class RotaryEmbedding(nn.Module):
         super().__init__()
         if head_dim % 2 != 0:
             raise ValueError(f"head_dim={head_dim} must be even (rotation pairs)")
+        base = check_float("base", base, min=0, min_open=True)  # base <= 0: NaN or constant angles
         self.head_dim, self.max_len, self.base = head_dim, max_len, base
         # Same float32 arithmetic as transformers' LlamaRotaryEmbedding (bit-identical angles).
         inv_freq = 1.0 / (

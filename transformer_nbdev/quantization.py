@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .lora import find_target_modules
+from .embeddings import check_finite
 
 # %% auto #0
 __all__ = ['NF4_OFFSET', 'NF4_BITSANDBYTES', 'DOUBLE_QUANT_BLOCK_SIZE', 'CODE_BOOKS', 'BITS', 'int_code_book',
@@ -242,6 +243,9 @@ def quantize_weight(
         )
     if BITS[kind] == 4 and block_size % 2:
         raise ValueError(f"block_size={block_size} must be even to pack two 4-bit codes per byte")
+    check_finite(
+        "weight", weight
+    )  # one NaN or inf would spoil its block's absmax (and every scale)
     code = CODE_BOOKS[kind]().to(weight.device)
     indices, absmax = quantize_blockwise(weight, code, block_size)
     codes = pack_4bit(indices) if BITS[kind] == 4 else indices.reshape(-1)
@@ -408,14 +412,15 @@ def quantize_model(
             raise ValueError(
                 f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces nn.Linear layers only"
             )
-    for name in names:
+        check_finite(f"{name}.weight", model.get_submodule(name).weight.detach())
+    # every layer is quantized before the first is replaced: an error leaves the model as it was
+    quantized = {
+        name: QuantLinear.from_linear(model.get_submodule(name), kind, block_size, double_quant)
+        for name in names
+    }
+    for name, layer in quantized.items():
         parent_name, _, child = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(
-            parent,
-            child,
-            QuantLinear.from_linear(getattr(parent, child), kind, block_size, double_quant),
-        )
+        setattr(model.get_submodule(parent_name) if parent_name else model, child, layer)
     return model
 
 

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import torch
 from torch import Tensor
+from .embeddings import check_float, check_int
 
 # %% auto #0
 __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check_generation_args', 'sample_tokens',
@@ -53,8 +54,7 @@ def sample_next_token(
     "Draw one token per row of `logits` (B, V) -> (B,). `temperature=0` is greedy (argmax), ignoring top_k/top_p."
     if logits.dim() != 2:
         raise ValueError(f"logits must have shape (batch, vocab_size), got {tuple(logits.shape)}")
-    if temperature < 0:
-        raise ValueError(f"temperature={temperature} must be >= 0")
+    temperature = check_float("temperature", temperature, min=0)  # NaN is refused, not greedy
     if temperature == 0:
         return logits.argmax(dim=-1)
     logits = logits.float() / temperature
@@ -76,10 +76,11 @@ def check_generation_args(
     top_p: float | None = None,
     num_beams: int = 1,
     max_new_tokens: int = 1,
+    length_penalty: float = 1.0,
 ):
     "Raise a ValueError naming the argument if a generation setting is out of range."
-    if temperature < 0:
-        raise ValueError(f"temperature={temperature} must be >= 0")
+    check_float("temperature", temperature, min=0)
+    check_float("length_penalty", length_penalty)
     if top_k is not None and top_k < 1:
         raise ValueError(f"top_k={top_k} must be at least 1")
     if top_p is not None and not 0.0 < top_p <= 1.0:
@@ -208,7 +209,7 @@ def generate_tokens(
     generator: torch.Generator | None = None,
 ) -> Tensor:
     "Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from `prefix` (B, T0)."
-    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens)
+    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
     if num_beams > 1:
         if do_sample:
             raise ValueError(

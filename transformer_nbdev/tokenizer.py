@@ -196,6 +196,11 @@ class BPETokenizer:
         pattern: str = PRETOKENIZE_PATTERN,
     ) -> "BPETokenizer":
         "Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included) from `texts`."
+        if isinstance(texts, (str, bytes)):  # iterating a string would train on its characters
+            raise TypeError(
+                f"texts must be an iterable of strings (e.g. [text]), "
+                f"got one {type(texts).__name__}"
+            )
         regex = re.compile(pattern)
         word_freqs: Counter = Counter()
         for text in texts:
@@ -322,9 +327,22 @@ class BPETokenizer:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "BPETokenizer":
         "Read a tokenizer written by `save`."
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
-        if d.get("format") != "transformer_nbdev.BPETokenizer":
-            raise ValueError(f"{path} is not a saved BPETokenizer (format={d.get('format')!r})")
+        try:
+            d = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path} is not a saved BPETokenizer: not valid JSON ({e})") from e
+        if not isinstance(d, dict) or d.get("format") != "transformer_nbdev.BPETokenizer":
+            fmt = d.get("format") if isinstance(d, dict) else None
+            raise ValueError(f"{path} is not a saved BPETokenizer (format={fmt!r})")
+        missing = [
+            k
+            for k in ("alphabet", "merges", "special_tokens", "byte_fallback", "pattern")
+            if k not in d
+        ]
+        if missing:
+            raise ValueError(
+                f"{path} is a BPETokenizer file without the fields {missing} (truncated or edited?)"
+            )
         return cls(
             d["alphabet"],
             [tuple(m) for m in d["merges"]],

@@ -416,16 +416,23 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
         )
         with sync:
             loss, n = self._loss(self.ddp_model, batch)
-            loss.backward()
-        window.append(loss.detach())
+            if n > 0:  # a batch with no counted token adds no gradient (its mean would be 0/0)
+                loss.backward()
+        window.append((loss.detach(), n, self.batch_idx))
         n_tokens += n
         if not last:
             continue
-        train_loss = torch.stack(window).float().mean().item()
-        if not math.isfinite(train_loss):  # stop before the update spreads NaN into the weights
+        counted = [
+            (l, k, b) for l, k, b in window if k > 0
+        ]  # token-weighted, empty batches skipped
+        bad = [(l.item(), b) for l, k, b in counted if not torch.isfinite(l)]
+        if bad:  # stop before the update spreads NaN into the weights
             raise FloatingPointError(
-                f"train loss is {train_loss} at step {self.step + 1}; lower lr or enable grad_clip"
+                f"train loss is {bad[0][0]} at step {self.step + 1} (batch {bad[0][1]} of epoch "
+                f"{self.epoch + 1}); check that batch's data, lower lr or enable grad_clip"
             )
+        n_counted = sum(k for _, k, _ in counted)
+        train_loss = sum(l.double().item() * k for l, k, _ in counted) / max(n_counted, 1)
         lr = self.lr
         grad_norm = self._optimizer_step(len(window))
         for k, v in zip(
@@ -458,12 +465,16 @@ def evaluate(self: Trainer, loader: Optional[Iterable] = None) -> float:
     )  # sum of loss * n_tokens, sum of n_tokens
     for batch in loader:
         loss, n = self._loss(self.model, batch)
+        if n == 0:  # no counted token: nothing to average (its mean loss may be 0/0 = NaN)
+            continue
         total += torch.stack(
             [loss.double() * n, torch.tensor(n, dtype=torch.float64, device=self.device)]
         )
     if self.world_size > 1:
         dist.all_reduce(total)
     self.model.train()
+    if total[1] == 0:
+        raise ValueError("evaluate(): the loader has no counted token (every batch had n_tokens=0)")
     return (total[0] / total[1]).item()
 
 

@@ -14,7 +14,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from fastcore.basics import patch
 from tqdm import tqdm
 
-from .embeddings import TokenEmbedding
+from .embeddings import TokenEmbedding, check_int
 from transformer_nbdev.positional_encoding import (
     PositionalEncoding,
     LearnedPositionalEncoding,
@@ -62,6 +62,16 @@ class Transformer(nn.Module):
         n_kv_heads: int | None = None,
     ):
         super().__init__()
+        for name, value in (("src_vocab_size", src_vocab_size), ("tgt_vocab_size", tgt_vocab_size)):
+            check_int(name, value, min=1)
+        for name, value in (
+            ("d_model", d_model),
+            ("n_heads", n_heads),
+            ("max_seq_len", max_seq_len),
+        ):
+            check_int(name, value, min=1)
+        check_int("n_encoder_layers", n_encoder_layers, min=0)
+        check_int("n_decoder_layers", n_decoder_layers, min=1)
         if tie_embeddings is True:
             tie_embeddings = "decoder"
         if tie_embeddings not in (False, "decoder", "all"):
@@ -160,6 +170,10 @@ class Transformer(nn.Module):
             raise ValueError(f"{name} must have shape (batch, length), got {tuple(ids.shape)}")
         if ids.dtype not in (torch.long, torch.int, torch.int16, torch.int8, torch.uint8):
             raise ValueError(f"{name} must hold integer token ids, got dtype={ids.dtype}")
+        if name == "src" and ids.shape[1] == 0:
+            raise ValueError(
+                f"src must hold at least 1 token per row, got shape {tuple(ids.shape)}"
+            )
         if start_pos + ids.shape[1] > self.max_seq_len:
             raise ValueError(
                 f"{name} reaches position {start_pos + ids.shape[1]}, more than max_seq_len={self.max_seq_len}"
@@ -227,6 +241,9 @@ class Transformer(nn.Module):
 
     def forward(self, src: Tensor, tgt: Tensor, need_weights: bool = False) -> Tensor:
         "Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after each target position."
+        self._check_ids(
+            src, self.config["src_vocab_size"], "src"
+        )  # shape first: a 1-D src is not a batch
         if src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
@@ -272,7 +289,7 @@ def generate(
     """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin token.
     Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
     finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the settings."""
-    check_generation_args(temperature, top_k, top_p, num_beams, max_len)
+    check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
     first = lambda *xs: next(x for x in xs if x is not None)
     bos = first(bos_idx, self.bos_idx, DEFAULT_BOS_IDX)
     eos = first(eos_idx, self.eos_idx, DEFAULT_EOS_IDX)

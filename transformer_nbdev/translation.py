@@ -32,6 +32,8 @@ from transformer_nbdev.training import (
     save_checkpoint,
 )
 from .transformer import Transformer
+from .cli import check_out_path, command, options
+from .embeddings import check_int
 
 # %% ../nbs/foundations/06j_translation.ipynb #5cd7ea7b
 @dataclass
@@ -344,7 +346,7 @@ def evaluate_translation(
     return result
 
 # %% ../nbs/foundations/06j_translation.ipynb #2cacf336
-@call_parse
+@command
 def tnb_translate(
     out: str = "multi30k_run",  # folder for the tokenizer, model, history, hypotheses and scores
     epochs: int = 12,  # training epochs (about 4 minutes each on a 2-core CPU with the defaults)
@@ -357,17 +359,37 @@ def tnb_translate(
     threads: int = 0,  # torch threads; 0: PyTorch's default
     quiet: bool = False,  # no progress bars
 ):
-    "Train a Transformer on Multi30k German->English, translate test 2016 with beam search and print its BLEU."
-    c = TranslationConfig(
-        epochs=epochs,
-        max_train_pairs=max_train_pairs or None,
-        vocab_size=vocab_size,
-        d_model=d_model,
-        d_ff=4 * d_model,
-        n_layers=n_layers,
-        num_beams=num_beams,
-        threads=threads or None,
-        average_last=min(TranslationConfig.average_last, epochs),
+    """Train a Transformer on Multi30k German->English, translate test 2016 with beam search, print its BLEU.
+    Example: tnb_translate --epochs 1 --max_train_pairs 2000 --out quick_run"""
+    with options():  # every option is checked, and the plan printed, before any work starts
+        for name, value in (("epochs", epochs), ("d_model", d_model), ("n_layers", n_layers)):
+            check_int(name, value, min=1)
+        for name, value in (("max_train_pairs", max_train_pairs), ("max_test", max_test)):
+            check_int(name, value, min=0)
+        check_int("num_beams", num_beams, min=1)
+        check_int("threads", threads, min=0)
+        check_int("vocab_size", vocab_size, min=300)  # the special, byte and character tokens first
+        check_out_path("out", out)  # its parent folder must exist
+        c = TranslationConfig(
+            epochs=epochs,
+            max_train_pairs=max_train_pairs or None,
+            vocab_size=vocab_size,
+            d_model=d_model,
+            d_ff=4 * d_model,
+            n_layers=n_layers,
+            num_beams=num_beams,
+            threads=threads or None,
+            average_last=min(TranslationConfig.average_last, epochs),
+        )
+    n_pairs = max_train_pairs or 29_000
+    minutes = 4 * epochs * n_pairs / 29_000 * (d_model / 256) ** 2 * n_layers / 3
+    print(
+        f"plan: Multi30k de->en, {n_pairs:,} training pairs, {epochs} epochs, BPE vocabulary "
+        f"{vocab_size:,}; Transformer d_model={d_model}, {n_layers}+{n_layers} layers, "
+        f"d_ff={4 * d_model}; "
+        f"beam {num_beams} on test 2016; expected about {minutes:.0f} min on a 2-core CPU "
+        f"(4 min per full epoch at the default size); results in {Path(out).resolve()}",
+        flush=True,
     )
     run = train_translation(c, out, progress=not quiet)
     print(

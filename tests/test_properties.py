@@ -1,0 +1,313 @@
+"""Property-based tests (hypothesis): random valid configurations give finite outputs of the right
+shape, the model-changing operations round-trip, and random invalid arguments raise
+ValueError/TypeError naming the argument. The seed database is off (every run explores new cases);
+a failing example is printed with the blob that reproduces it (`@reproduce_failure`)."""
+
+import collections
+import copy
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from transformer_nbdev.gpt import GPT, GPTConfig
+from transformer_nbdev.lora import (
+    apply_lora,
+    load_lora,
+    lora_layers,
+    merge_lora,
+    save_lora,
+    unmerge_lora,
+)
+from transformer_nbdev.multi_head_attention import MultiHeadAttention
+from transformer_nbdev.normalization import RMSNorm, make_norm
+from transformer_nbdev.positional_encoding import RotaryEmbedding
+from transformer_nbdev.quantization import CODE_BOOKS, dequantize_weight, quantize_weight
+from transformer_nbdev.tokenizer import BPETokenizer
+from transformer_nbdev.transformer import Transformer
+
+torch.set_num_threads(1)
+EXAMPLES: collections.Counter = (
+    collections.Counter()
+)  # generated examples per test, printed by conftest
+
+
+def fast(n: int):
+    "n examples, no seed database, failures printed with their reproduction blob."
+    return settings(
+        max_examples=n,
+        database=None,
+        print_blob=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+def count(name: str) -> None:
+    EXAMPLES[name] += 1
+
+
+@st.composite
+def transformer_configs(draw):
+    n_heads = draw(st.sampled_from([1, 2, 4]))
+    n_kv = draw(st.sampled_from([d for d in (1, 2, 4) if n_heads % d == 0]))
+    return dict(
+        src_vocab_size=draw(st.integers(4, 12)),
+        tgt_vocab_size=draw(st.integers(4, 12)),
+        d_model=n_heads * draw(st.sampled_from([2, 4])),
+        n_heads=n_heads,
+        n_kv_heads=n_kv,
+        n_encoder_layers=draw(st.integers(1, 2)),
+        n_decoder_layers=draw(st.integers(1, 2)),
+        d_ff=draw(st.integers(1, 16)),
+        dropout=0.0,
+        max_seq_len=12,
+        pad_idx=0,
+        bos_idx=1,
+        eos_idx=2,
+        positional=draw(st.sampled_from(["sinusoidal", "learned", "rotary"])),
+        norm_first=draw(st.booleans()),
+        norm=draw(st.sampled_from(["layernorm", "rmsnorm"])),
+    )
+
+
+@given(transformer_configs(), st.integers(1, 3), st.integers(1, 6), st.integers(1, 6), st.data())
+@fast(150)
+def test_transformer_finite_right_shape(config, B, S, T, data):
+    count("transformer_forward")
+    torch.manual_seed(0)
+    model = Transformer(**config).eval()
+    src = torch.randint(3, config["src_vocab_size"], (B, S))
+    n_pad = data.draw(st.integers(0, S - 1))  # trailing padding, at least one real token per row
+    if n_pad:
+        src[:, S - n_pad :] = 0
+    tgt = torch.randint(3, config["tgt_vocab_size"], (B, T))
+    with torch.no_grad():
+        out = model(src, tgt)
+    assert out.shape == (B, T, config["tgt_vocab_size"])
+    assert torch.isfinite(out).all()
+
+
+@given(transformer_configs(), st.integers(1, 2), st.integers(1, 5), st.sampled_from([1, 3]))
+@fast(60)
+def test_transformer_cached_equals_uncached(config, B, S, num_beams):
+    count("transformer_cache")
+    torch.manual_seed(0)
+    model = Transformer(**config).eval()
+    src = torch.randint(3, config["src_vocab_size"], (B, S))
+    kw = dict(max_len=5, temperature=0, num_beams=num_beams)
+    assert torch.equal(
+        model.generate(src, use_cache=True, **kw), model.generate(src, use_cache=False, **kw)
+    )
+
+
+@st.composite
+def gpt_configs(draw):
+    n_heads = draw(st.sampled_from([1, 2]))
+    return GPTConfig(
+        vocab_size=draw(st.integers(3, 16)),
+        max_seq_len=10,
+        d_model=n_heads * draw(st.sampled_from([2, 4])),
+        n_layers=draw(st.integers(1, 2)),
+        n_heads=n_heads,
+        n_kv_heads=draw(st.sampled_from([d for d in (1, 2) if n_heads % d == 0])),
+        dropout=0.0,
+        bias=draw(st.booleans()),
+        norm=draw(st.sampled_from(["layernorm", "rmsnorm"])),
+        ffn=draw(st.sampled_from(["gelu", "relu", "swiglu"])),
+        positional=draw(st.sampled_from(["learned", "rotary"])),
+        tie_embeddings=draw(st.booleans()),
+    )
+
+
+@given(gpt_configs(), st.integers(1, 3), st.integers(1, 6))
+@fast(200)
+def test_gpt_finite_right_shape_and_cache(config, B, T):
+    count("gpt")
+    torch.manual_seed(0)
+    model = GPT(config).eval()
+    idx = torch.randint(0, config.vocab_size, (B, T))
+    targets = idx.clone()
+    targets[:, : T // 2] = -100
+    with torch.no_grad():
+        logits, loss = model(idx, targets)
+    assert logits.shape == (B, T, config.vocab_size)
+    assert torch.isfinite(logits).all() and torch.isfinite(loss)
+    prompt = idx[:, :2]
+    kw = dict(max_new_tokens=3, temperature=0)
+    assert torch.equal(
+        model.generate(prompt, use_cache=True, **kw), model.generate(prompt, use_cache=False, **kw)
+    )
+
+
+@given(
+    st.sampled_from([1, 2, 4]),
+    st.integers(1, 3),
+    st.integers(1, 5),
+    st.integers(1, 5),
+    st.booleans(),
+    st.sampled_from(["none", "key", "full"]),
+)
+@fast(150)
+def test_mha_finite_right_shape(h, B, Tq, Tk, causal, mask_kind):
+    count("mha")
+    torch.manual_seed(0)
+    d = 4 * h
+    mha = MultiHeadAttention(d, h, dropout=0.0).eval()
+    q, kv = torch.randn(B, Tq, d), torch.randn(B, Tk, d)
+    mask = None
+    if mask_kind == "key":
+        mask = torch.rand(B, 1, 1, Tk) > 0.3
+        mask[..., 0] = True
+    elif mask_kind == "full":
+        mask = torch.rand(B, 1, Tq, Tk) > 0.3
+        mask[..., 0] = True
+    with torch.no_grad():
+        out, _ = mha(q, kv, kv, mask=mask, is_causal=causal and Tq == Tk)
+    assert out.shape == (B, Tq, d) and torch.isfinite(out).all()
+
+
+def tiny_net():
+    return nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.Linear(8, 5))
+
+
+@given(st.integers(1, 4), st.floats(0.0, 64.0), st.booleans(), st.integers(0, 10**6))
+@fast(100)
+def test_lora_merge_unmerge_and_save_load(r, alpha, rslora, seed):
+    count("lora")
+    torch.manual_seed(seed)
+    base = tiny_net()
+    net = apply_lora(copy.deepcopy(base), ["0", "2"], r=r, alpha=alpha, use_rslora=rslora)
+    with torch.no_grad():
+        for layer in lora_layers(net).values():
+            nn.init.normal_(layer.lora_B.weight)
+    w0 = {n: l.base_layer.weight.clone() for n, l in lora_layers(net).items()}
+    x = torch.randn(3, 6)
+    with torch.no_grad():
+        y = net(x)
+        merge_lora(net)
+        for layer in lora_layers(net).values():
+            layer.lora_A.weight.mul_(2)  # changed while merged
+        unmerge_lora(net)
+        for layer in lora_layers(net).values():
+            layer.lora_A.weight.div_(2)
+    for n, layer in lora_layers(net).items():
+        assert torch.equal(layer.base_layer.weight, w0[n])
+    with tempfile.TemporaryDirectory() as d:
+        path = save_lora(net, Path(d) / "a.safetensors")
+        fresh = load_lora(copy.deepcopy(base), path)
+        with torch.no_grad():
+            assert torch.allclose(fresh(x), y, atol=1e-5)
+
+
+@given(
+    st.sampled_from(sorted(CODE_BOOKS)),
+    st.sampled_from([2, 4, 8, 16]),
+    st.integers(1, 16),
+    st.floats(1e-3, 1e3),
+    st.booleans(),
+    st.integers(0, 10**6),
+)
+@fast(150)
+def test_quantize_within_bound(kind, rows, cols_blocks, scale, double_quant, seed):
+    count("quantize")
+    torch.manual_seed(seed)
+    block = 16
+    w = torch.randn(rows, cols_blocks * block) * scale
+    q = quantize_weight(w, kind, block_size=block, double_quant=double_quant)
+    err = (dequantize_weight(q).float() - w).abs().reshape(-1, block)
+    code = CODE_BOOKS[kind]().float().sort().values
+    half_gap = (code[1:] - code[:-1]).max().item() / 2
+    absmax = w.abs().reshape(-1, block).amax(-1, keepdim=True)
+    slack = 1.05 if not double_quant else 1.05 + 2 / half_gap / 127  # scales rounded to 8 bits
+    assert torch.isfinite(err).all()
+    assert (err <= absmax * half_gap * slack + 1e-6).all(), (err.max(), (absmax * half_gap).min())
+
+
+TOKENIZER = BPETokenizer.train(
+    ["the quick brown fox jumps over the lazy dog", "über straße 東京 naïve café 🙂"] * 3,
+    vocab_size=300,
+)
+
+
+@given(st.text(max_size=40))
+@fast(400)
+def test_bpe_roundtrip(text):
+    count("bpe")
+    assert TOKENIZER.decode(TOKENIZER.encode(text)) == text
+
+
+NAN = float("nan")
+INVALID = [  # (name of the argument, a call with one invalid value of it)
+    (
+        "n_heads",
+        lambda v: MultiHeadAttention(8, v),
+        st.integers(-50, 0) | st.sampled_from([2.0, 3]),
+    ),
+    ("d_model", lambda v: MultiHeadAttention(v, 1), st.integers(-50, 0) | st.just(8.5)),
+    (
+        "eps",
+        lambda v: RMSNorm(4, eps=v),
+        st.floats(max_value=-1e-12) | st.just(NAN) | st.just(float("inf")),
+    ),
+    ("eps", lambda v: make_norm("layernorm", 4, eps=v), st.sampled_from([-1e-5, NAN])),
+    ("base", lambda v: RotaryEmbedding(4, 8, base=v), (st.floats(max_value=0.0) | st.just(NAN))),
+    ("d_ff", lambda v: Transformer(5, 5, d_model=4, n_heads=1, d_ff=v), st.integers(-50, 0)),
+    (
+        "max_seq_len",
+        lambda v: Transformer(5, 5, d_model=4, n_heads=1, max_seq_len=v),
+        st.integers(-50, 0),
+    ),
+    (
+        "alpha",
+        lambda v: apply_lora(tiny_net(), ["0"], alpha=v),
+        st.sampled_from([NAN, -1.0, float("inf")]),
+    ),
+    ("r", lambda v: apply_lora(tiny_net(), ["0"], r=v), st.sampled_from([0, -2, 1.5])),
+    (
+        "rope_base",
+        lambda v: GPTConfig(vocab_size=5, d_model=4, n_heads=1, rope_base=v),
+        st.sampled_from([0.0, -5.0, NAN]),
+    ),
+    (
+        "norm_eps",
+        lambda v: GPTConfig(vocab_size=5, d_model=4, n_heads=1, norm_eps=v),
+        st.sampled_from([-1e-6, NAN]),
+    ),
+]
+
+
+@given(st.sampled_from(range(len(INVALID))), st.data())
+@fast(200)
+def test_invalid_arguments_name_the_argument(i, data):
+    count("invalid")
+    name, call, values = INVALID[i]
+    value = data.draw(values)
+    with pytest.raises((ValueError, TypeError)) as e:
+        call(value)
+    assert f"{name}=" in str(e.value), str(e.value)
+
+
+@given(
+    st.sampled_from(["temperature", "length_penalty"]), st.sampled_from([NAN, -1.0, float("inf")])
+)
+@fast(30)
+def test_invalid_generation_arguments(name, value):
+    count("invalid_generation")
+    if name == "length_penalty" and value == -1.0:
+        return  # a negative length penalty is allowed (it favours short beams)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=5, max_seq_len=8, d_model=4, n_heads=1, n_layers=1)).eval()
+    with pytest.raises((ValueError, TypeError)) as e:
+        if name == "temperature":
+            model.generate(torch.zeros(1, 1, dtype=torch.long), 2, temperature=value)
+        else:
+            from transformer_nbdev.sampling import check_generation_args
+
+            check_generation_args(length_penalty=value)
+    assert f"{name}=" in str(e.value)
