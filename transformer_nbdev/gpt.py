@@ -52,7 +52,7 @@ class GPTConfig:
     bias: bool = True  # biases in the linear layers and LayerNorms (RMSNorm has none)
     norm: str = "layernorm"  # "layernorm" or "rmsnorm"
     norm_eps: float = 1e-5  # eps of every normalization
-    ffn: str = "gelu"  # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (section 7e)
+    ffn: str = "gelu"  # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (the mixture-of-experts section)
     positional: str = "learned"  # "learned" (GPT-2) or "rotary" (LLaMA)
     rope_base: float = 10000.0  # base of the rotary frequencies (LLaMA 3: 500000)
     tie_embeddings: bool = True  # lm_head shares its weight with tok_emb
@@ -192,7 +192,7 @@ class GPT(nn.Module):
             if c.ffn == "moe":
                 from transformer_nbdev.moe import (
                     MoEFeedForward,
-                )  # section 7e; imported here because moe builds on this module
+                )  # the mixture-of-experts section; imported here because moe builds on this module
 
                 layer.feed_forward = MoEFeedForward(
                     c.d_model,

@@ -185,7 +185,7 @@ ADAPTER_DTYPES = ("float32", "float16", "bfloat16")
 
 @dataclass
 class InstructionTuningConfig:
-    "Settings of an instruction-tuning run; the defaults are chapter 4's LoRA run of SmolLM2-135M-Instruct."
+    "Settings of an instruction-tuning run; the defaults are chapter 12's LoRA run of SmolLM2-135M-Instruct."
 
     method: str = "lora"  # "lora", "full", or "prepared" (train the parameters left trainable)
     template: str = "chat"  # prompt format: "chat" (the model's ChatML) or "alpaca"
@@ -237,7 +237,7 @@ def save_adapter(
     dtype: str = "float16",
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    "Chapter 2's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is left unchanged."
+    "Chapter 10's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is left unchanged."
     if dtype not in ADAPTER_DTYPES:
         raise ValueError(f"dtype={dtype!r} must be one of {list(ADAPTER_DTYPES)}")
     params = [

@@ -717,7 +717,7 @@ def prepare_finetuning(
     r: int = 8,
     alpha: float = 16.0,
     dropout: float = 0.0,
-) -> GPT:  # "lora": chapter 2's settings
+) -> GPT:  # "lora": chapter 10's settings
     "Set `requires_grad` for a fine-tuning strategy (in place): full, last_layers, head (untied) or lora."
     if strategy not in FINETUNING_STRATEGIES:
         raise ValueError(f"strategy={strategy!r} must be one of {list(FINETUNING_STRATEGIES)}")

@@ -2,7 +2,8 @@
 of console errors.
 
 nbdev directives are for nbdev, not for readers: cells marked `#| hide` and the `#| default_exp` cell are left out
-of the page, and the `#| ...` lines are removed from the code that is shown (as nbdev does with Quarto).
+of the page, cells marked `#| echo: false` (the show_doc cells) keep their output but not their code, and the `#| ...`
+lines are removed from the code that is shown (as nbdev does with Quarto).
 
 `show_doc` stores Markdown written for Quarto: a horizontal rule (`---`) above each entry and Pandoc link
 attributes such as `{target="_blank" style="..."}`. docutils only allows horizontal rules at the top level of a
@@ -13,6 +14,7 @@ import json, re
 
 _ATTRS = re.compile(r'\)\{[^}]*\}')
 _DIRECTIVE = re.compile(r'^#\s*\|')
+_ECHO_FALSE = re.compile(r'^#\s*\|\s*echo:\s*false\s*$', re.M)
 
 def _clean(text: str) -> str:
     lines = [l for l in text.split('\n') if l.strip() not in ('---', '***', '___')]
@@ -30,6 +32,9 @@ def _source_read(app, docname, source):
             lines = src.split('\n')
             directives = [l.lstrip('#| ').split()[0] for l in lines if _DIRECTIVE.match(l) and l.lstrip('#| ').split()]
             if any(d in ('hide', 'default_exp') for d in directives): changed = True; continue
+            if _ECHO_FALSE.search(src):  # nbdev/Quarto's `#| echo: false`: show the output, not the code
+                tags = cell.setdefault('metadata', {}).setdefault('tags', [])
+                if 'remove-input' not in tags: tags.append('remove-input')
             if directives:
                 cell['source'] = '\n'.join(l for l in lines if not _DIRECTIVE.match(l)).lstrip('\n'); changed = True
         cells.append(cell)
