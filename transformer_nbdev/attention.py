@@ -29,11 +29,13 @@ def scaled_dot_product_attention(
     scale: Optional[float] = None,  # defaults to 1/sqrt(d_k)
     training: bool = False,
 ) -> tuple[Tensor, Tensor]:  # output (..., T_q, d_v), weights (..., T_q, T_k)
-    "Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V. Fully masked query rows give zero weights and zero output."
+    """Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V. Fully masked query rows give zero weights
+    and zero output."""
     d_k = Q.size(-1)
     if K.size(-1) != d_k:
         raise ValueError(
-            f"queries and keys must have the same last dimension d_k={d_k}, got K.size(-1)={K.size(-1)}"
+            f"queries and keys must have the same last dimension d_k={d_k}, got "
+            f"K.size(-1)={K.size(-1)}"
         )
     if K.size(-2) != V.size(-2):
         raise ValueError(
@@ -53,14 +55,16 @@ def scaled_dot_product_attention(
 
 # %% ../nbs/foundations/02_attention.ipynb #9e4c36b6
 def make_padding_mask(ids: Tensor, pad_idx: int) -> Tensor:
-    "Bool mask (B, 1, 1, T), True where `ids` (B, T) is a real token, so every query may attend to it."
+    """Bool mask (B, 1, 1, T), True where `ids` (B, T) is a real token, so every query may attend to
+    it."""
     if ids.dim() != 2:
         raise ValueError(f"ids must have shape (batch, T), got shape {tuple(ids.shape)}")
     return (ids != pad_idx)[:, None, None, :]
 
 # %% ../nbs/foundations/02_attention.ipynb #f159f533
 def make_causal_mask(T_q: int, T_k: Optional[int] = None, device=None) -> Tensor:
-    "Bool mask (1, 1, T_q, T_k): query i may attend key j iff j <= i + (T_k - T_q) (queries are the last T_q positions)."
+    """Bool mask (1, 1, T_q, T_k): query i may attend key j iff j <= i + (T_k - T_q) (queries are
+    the last T_q positions)."""
     T_k = T_q if T_k is None else T_k
     return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)[
         None, None
@@ -68,7 +72,8 @@ def make_causal_mask(T_q: int, T_k: Optional[int] = None, device=None) -> Tensor
 
 # %% ../nbs/foundations/02_attention.ipynb #1bfb2af7
 def compute_attention_entropy(weights: Tensor) -> Tensor:
-    "Entropy in nats of each attention row: -sum_j w_j log w_j over the last dim; zero (masked) weights contribute 0."
+    """Entropy in nats of each attention row: -sum_j w_j log w_j over the last dim; zero (masked)
+    weights contribute 0."""
     return -torch.special.xlogy(weights, weights).sum(dim=-1)
 
 # %% ../nbs/foundations/02_attention.ipynb #b30229f4
@@ -81,15 +86,18 @@ def plot_attention(
     ax=None,  # matplotlib Axes to draw in; a new figure if None
     title: Optional[str] = None,
 ):
-    "Heatmap of an attention matrix (queries as rows, keys as columns) on a fixed [0, 1] colour scale. Returns the Axes."
-    import matplotlib.pyplot as plt  # imported here so that importing the library does not load matplotlib
+    """Heatmap of an attention matrix (queries as rows, keys as columns) on a fixed [0, 1] colour
+    scale. Returns the Axes."""
+    # imported here so that importing the library does not load matplotlib
+    import matplotlib.pyplot as plt
 
     w = torch.as_tensor(weights).detach().float().cpu()
     while w.dim() > 2 and w.size(0) == 1:
         w = w[0]
     if w.dim() != 2:
         raise ValueError(
-            f"weights must be (T_q, T_k) after dropping leading size-1 dims, got shape {tuple(weights.shape)}"
+            "weights must be (T_q, T_k) after dropping leading size-1 dims, got shape "
+            f"{tuple(weights.shape)}"
         )
     if y_labels is None and x_labels is not None and w.size(0) == w.size(1):
         y_labels = x_labels
@@ -109,7 +117,8 @@ def plot_attention(
 
 # %% ../nbs/foundations/02_attention.ipynb #5d95ab0d
 class ScaledDotProductAttention(nn.Module):
-    "softmax(Q K^T / sqrt(d_k)) V as a module: dropout on the weights in training mode, bool masks (True = may attend)."
+    """softmax(Q K^T / sqrt(d_k)) V as a module: dropout on the weights in training mode, bool masks
+    (True = may attend)."""
 
     def __init__(self, dropout: float = 0.1, scale: Optional[float] = None):
         super().__init__()
@@ -120,7 +129,8 @@ class ScaledDotProductAttention(nn.Module):
     def forward(
         self, Q: Tensor, K: Tensor, V: Tensor, mask: Optional[Tensor] = None
     ) -> tuple[Tensor, Tensor]:
-        "Returns (output (..., T_q, d_v), weights (..., T_q, T_k)); the weights are taken before dropout."
+        """Returns (output (..., T_q, d_v), weights (..., T_q, T_k)); the weights are taken before
+        dropout."""
         return scaled_dot_product_attention(
             Q, K, V, mask, dropout_p=self.dropout, scale=self.scale, training=self.training
         )

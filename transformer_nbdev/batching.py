@@ -28,7 +28,8 @@ class TranslationDataset(Dataset):
         tgt_tokenizer = tgt_tokenizer or tokenizer
         if tgt_tokenizer.pad_id != tokenizer.pad_id:  # collate_batch pads both sides with one id
             raise ValueError(
-                f"tgt_tokenizer.pad_id={tgt_tokenizer.pad_id} must equal tokenizer.pad_id={tokenizer.pad_id}"
+                f"tgt_tokenizer.pad_id={tgt_tokenizer.pad_id} must equal "
+                f"tokenizer.pad_id={tokenizer.pad_id}"
             )
         self.pad_id = tokenizer.pad_id
         self.src = [torch.tensor(tokenizer.encode(s, add_bos=True, add_eos=True)) for s, _ in pairs]
@@ -60,10 +61,13 @@ def collate_batch(
 
 # %% ../nbs/foundations/06g_batching.ipynb #8e0a14f0
 class BucketBatchSampler(Sampler[list[int]]):
-    """Batches of examples of similar length; with `num_replicas > 1`, this rank's disjoint share of them.
+    """Batches of examples of similar length; with `num_replicas > 1`, this rank's disjoint share of
+    them.
 
-    Give exactly one of `batch_size` (examples per batch) or `batch_tokens` (bound on examples x longest length).
-    Deterministic for a given `seed` and epoch (`set_epoch`); every example appears exactly once per epoch across
+    Give exactly one of `batch_size` (examples per batch) or `batch_tokens` (bound on examples x
+    longest length).
+    Deterministic for a given `seed` and epoch (`set_epoch`); every example appears exactly once per
+    epoch across
     all ranks unless `drop_last`."""
 
     def __init__(

@@ -47,7 +47,8 @@ def _version(package: str) -> str | None:
 
 
 def machine_info() -> dict:
-    "CPU, cores, PyTorch version and threads, and the versions of the reference libraries: the context of every timing."
+    """CPU, cores, PyTorch version and threads, and the versions of the reference libraries: the
+    context of every timing."""
     flags = ""
     try:
         flags = next(
@@ -76,7 +77,8 @@ def time_interleaved(
     repeats: int = 5,  # timed rounds
     warmup: int = 1,  # untimed rounds first
 ) -> dict[str, list[float]]:  # name -> seconds of each timed call
-    "Time every function once per round, alternating the order between rounds, so that drifts of the machine hit all alike."
+    """Time every function once per round, alternating the order between rounds, so that drifts of
+    the machine hit all alike."""
     if repeats < 1:
         raise ValueError(f"repeats={repeats} must be at least 1")
     names, times = list(fns), {name: [] for name in fns}
@@ -109,7 +111,8 @@ def compare(
     reference_label: str = "reference",
     **info,
 ) -> dict:
-    "One results row: summaries of both sides, ratio of the medians (ours / reference), quartiles of the per-round ratios, target."
+    """One results row: summaries of both sides, ratio of the medians (ours / reference), quartiles
+    of the per-round ratios, target."""
     s_ours, s_ref = summarize(ours), summarize(reference)
     paired = summarize([a / b for a, b in zip(ours, reference)])
     ratio = s_ours["median"] / s_ref["median"]
@@ -129,7 +132,8 @@ def compare(
 
 # %% ../nbs/appendix/01_performance.ipynb #033db054
 class TorchTranslationModel(nn.Module):
-    "`nn.Transformer` with the embeddings and output layer of `Transformer(tie_embeddings='all')`: the reference of the training benchmark."
+    """`nn.Transformer` with the embeddings and output layer of `Transformer(tie_embeddings='all')`:
+    the reference of the training benchmark."""
 
     def __init__(
         self,
@@ -173,7 +177,8 @@ class TorchTranslationModel(nn.Module):
         )
 
     def forward(self, src: Tensor, tgt: Tensor) -> Tensor:
-        "Source ids (B, S), target ids (B, T) -> logits (B, T, vocab_size); PyTorch's masks: True = may NOT attend."
+        """Source ids (B, S), target ids (B, T) -> logits (B, T, vocab_size); PyTorch's masks: True
+        = may NOT attend."""
         src_pad, tgt_pad = src == self.pad_idx, tgt == self.pad_idx
         T = tgt.shape[1]
         causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).triu(1)
@@ -218,7 +223,8 @@ def translation_model(
 
 @torch.no_grad()
 def copy_torch_translation(ours: Transformer, ref: TorchTranslationModel) -> Transformer:
-    "Copy the reference's weights into `ours` (chapter 5's `load_torch_stack` for the encoder and decoder)."
+    """Copy the reference's weights into `ours` (chapter 5's `load_torch_stack` for the encoder and
+    decoder)."""
     load_torch_stack(ours.encoder, ref.transformer.encoder)
     load_torch_stack(ours.decoder, ref.transformer.decoder)
     ours.src_embed.embedding.weight.copy_(
@@ -240,7 +246,8 @@ def translation_batch(
     vocab_size: int = 8000,
     seed: int = 0,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    "Random (src, tgt_in, tgt_out) like a Multi30k batch: lengths in [min_len, max_len], padding 0, bos 1, eos 2."
+    """Random (src, tgt_in, tgt_out) like a Multi30k batch: lengths in [min_len, max_len], padding
+    0, bos 1, eos 2."""
     g = torch.Generator().manual_seed(seed)
 
     def padded(lengths: Tensor) -> Tensor:
@@ -269,7 +276,8 @@ def make_train_step(
     lr: float = 1e-4,
     label_smoothing: float = 0.1,
 ) -> Callable[[], float]:
-    "A function doing one training step (forward, loss, backward, AdamW) of `model` on one batch; returns the loss."
+    """A function doing one training step (forward, loss, backward, AdamW) of `model` on one batch;
+    returns the loss."""
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
 
@@ -298,7 +306,8 @@ def bench_training_step(
     repeats: int = 7,
     warmup: int = 2,
 ) -> dict:
-    "Time a training step of chapter 6's `Transformer` against `nn.Transformer` of the same sizes and weights."
+    """Time a training step of chapter 6's `Transformer` against `nn.Transformer` of the same sizes
+    and weights."""
     torch.manual_seed(0)
     ref = TorchTranslationModel(vocab_size, d_model, n_heads, n_layers, d_ff)
     ours = copy_torch_translation(
@@ -335,7 +344,8 @@ def bench_training_step(
 def matmul_flops_per_s(
     sizes: Sequence[int] = (1024, 2048), dtype: torch.dtype = torch.float32, repeats: int = 5
 ) -> dict:
-    "Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size: 2 n^3 FLOPs each."
+    """Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size: 2
+    n^3 FLOPs each."""
     out = {}
     for n in sizes:
         a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
@@ -345,7 +355,8 @@ def matmul_flops_per_s(
 
 
 def gpt_flops_per_token(model: GPT, T: int) -> float:
-    "Training FLOPs per token of `model` at context length T: 6 N + 12 L T d_model (N = parameters in matrix products)."
+    """Training FLOPs per token of `model` at context length T: 6 N + 12 L T d_model (N = parameters
+    in matrix products)."""
     c = model.config
     N = (
         model.num_params(non_embedding=True) + c.vocab_size * c.d_model
@@ -360,7 +371,8 @@ def gpt_config(
     n_heads: int = 6,
     max_seq_len: int = 512,
 ) -> GPTConfig:
-    "Chapter 7's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary of 65 symbols)."
+    """Chapter 7's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary
+    of 65 symbols)."""
     return GPTConfig.gpt2(
         vocab_size=vocab_size,
         max_seq_len=max_seq_len,
@@ -378,7 +390,8 @@ def bench_mfu(
     warmup: int = 1,
     matmul_sizes: Sequence[int] = (1024, 2048),
 ) -> dict:
-    "Training-step time of chapter 7's GPT, its achieved FLOP/s, and the MFU against the fp32 matmul peak measured now."
+    """Training-step time of chapter 7's GPT, its achieved FLOP/s, and the MFU against the fp32
+    matmul peak measured now."""
     config = config or gpt_config()
     torch.manual_seed(0)
     model = GPT(config).train()
@@ -425,7 +438,8 @@ def bench_generation_cache(
     warmup: int = 1,
     target: float = 0.2,
 ) -> dict:
-    "Greedy generation of `new_tokens` with `use_cache=True` (ours) against `use_cache=False` (reference): same tokens, time ratio."
+    """Greedy generation of `new_tokens` with `use_cache=True` (ours) against `use_cache=False`
+    (reference): same tokens, time ratio."""
     config = config or gpt_config()
     torch.manual_seed(0)
     model = GPT(config).eval()
@@ -457,7 +471,8 @@ def bench_generation_cache(
 
 # %% ../nbs/appendix/01_performance.ipynb #2d435234
 def load_smollm2_pair() -> tuple[GPT, "PretrainedTokenizer", nn.Module]:
-    "SmolLM2-135M-Instruct as the book's GPT (+ tokenizer) and as `transformers`' LlamaForCausalLM from the same folder."
+    """SmolLM2-135M-Instruct as the book's GPT (+ tokenizer) and as `transformers`' LlamaForCausalLM
+    from the same folder."""
     from transformer_nbdev.data import get_cache_dir
     from transformer_nbdev.pretrained import SMOLLM2_FOLDER, load_smollm2
 
@@ -486,7 +501,8 @@ def bench_smollm2(
     prompt: str = SMOLLM2_PROMPT,
     models: tuple | None = None,
 ) -> dict:
-    "Greedy generation with SmolLM2-135M: our `GPT.generate` against `LlamaForCausalLM.generate(do_sample=False)`."
+    """Greedy generation with SmolLM2-135M: our `GPT.generate` against
+    `LlamaForCausalLM.generate(do_sample=False)`."""
     model, tok, hf = models or load_smollm2_pair()
     ids = torch.tensor([tok.encode_chat([{"role": "user", "content": prompt}])])
     out = {}
@@ -526,7 +542,8 @@ def bench_smollm2(
 
 # %% ../nbs/appendix/01_performance.ipynb #3d93119b
 def train_hf_bpe(texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2):
-    "A `tokenizers` BPE trained like `BPETokenizer.train`: same pre-tokenization regex, special and byte tokens, min_frequency."
+    """A `tokenizers` BPE trained like `BPETokenizer.train`: same pre-tokenization regex, special
+    and byte tokens, min_frequency."""
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
     from transformer_nbdev.tokenizer import DEFAULT_SPECIAL_TOKENS, PRETOKENIZE_PATTERN
 
@@ -549,7 +566,8 @@ def bench_tokenizer(
     n_encode: int | None = None,
     repeats: int = 5,
 ) -> list[dict]:
-    "Train both BPE tokenizers on Multi30k train (de + en) and time encoding of val + test sentences, cold and warm."
+    """Train both BPE tokenizers on Multi30k train (de + en) and time encoding of val + test
+    sentences, cold and warm."""
     from tokenizers import Tokenizer
     from transformer_nbdev.data import load_multi30k
     from transformer_nbdev.tokenizer import BPETokenizer
@@ -642,7 +660,8 @@ def bench_tokenizer(
 
 # %% ../nbs/appendix/01_performance.ipynb #732793f8
 def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[], None]:
-    "A function running fn() forward, then backward from the sum, clearing the gradients of `params` first."
+    """A function running fn() forward, then backward from the sum, clearing the gradients of
+    `params` first."""
 
     def run():
         for p in params:
@@ -653,7 +672,8 @@ def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[],
 
 
 def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
-    "Each technique against its readable (or default) counterpart: rows with ratio = fast / baseline time."
+    """Each technique against its readable (or default) counterpart: rows with ratio = fast /
+    baseline time."""
     from transformer_nbdev.attention import make_causal_mask, make_padding_mask
 
     rows, g = [], torch.Generator().manual_seed(0)
@@ -792,7 +812,8 @@ def run_benchmarks(
     log: Callable[[str], None] | None = print,
     models: tuple | None = None,
 ) -> dict:  # SmolLM2 pair from `load_smollm2_pair`, if already loaded
-    "Run the benchmarks, side by side with their references; return (and optionally write) the results."
+    """Run the benchmarks, side by side with their references; return (and optionally write) the
+    results."""
     only = list(BENCHMARKS if not only else only)
     if unknown := set(only) - set(BENCHMARKS):
         raise ValueError(f"only={sorted(unknown)} must be among {BENCHMARKS}")
@@ -892,7 +913,8 @@ def _fmt_s(s: float) -> str:
 
 
 def results_table(results: dict) -> str:
-    "The comparisons (and techniques) as a text table: medians ± IQR, ratio ours/reference with quartiles, target."
+    """The comparisons (and techniques) as a text table: medians ± IQR, ratio ours/reference with
+    quartiles, target."""
     lines = []
 
     def section(title: str, rows: list[dict], col_ours: str, col_ref: str):
@@ -920,8 +942,10 @@ def results_table(results: dict) -> str:
         m = results["mfu"]
         lines.append("")
         lines.append(
-            f"GPT training: {_fmt_s(m['step']['median'])} per step (IQR {_fmt_s(m['step']['iqr'])}), "
-            f"{m['tokens_per_s']:,.0f} tokens/s, {m['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s achieved; "
+            f"GPT training: {_fmt_s(m['step']['median'])} per step (IQR "
+            f"{_fmt_s(m['step']['iqr'])}), "
+            f"{m['tokens_per_s']:,.0f} tokens/s, {m['achieved_flops_per_s'] / 1e9:.1f} GFLOP/s "
+            "achieved; "
             f"fp32 matmul peak {m['peak_flops_per_s'] / 1e9:.1f} GFLOP/s -> MFU {m['mfu']:.1%}"
         )
     if results.get("techniques"):
@@ -931,7 +955,8 @@ def results_table(results: dict) -> str:
 
 
 def plot_ratios(results: dict, ax=None):
-    "Horizontal bars of the time ratios ours/reference (log scale) with each target as a black tick; returns the axes."
+    """Horizontal bars of the time ratios ours/reference (log scale) with each target as a black
+    tick; returns the axes."""
     import matplotlib.pyplot as plt
 
     rows = results["comparisons"] + results.get("techniques", [])
@@ -996,7 +1021,8 @@ def profile_table(
     row_limit: int = 12,
     sort_by: str = "self_cpu_time_total",
 ) -> str:
-    "The `torch.profiler` table of `steps` calls of `fn` (after one untimed call), the top `row_limit` operators."
+    """The `torch.profiler` table of `steps` calls of `fn` (after one untimed call), the top
+    `row_limit` operators."""
     from torch.profiler import ProfilerActivity, profile
 
     fn()
@@ -1010,7 +1036,8 @@ MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
 
 
 def profile_summary(fn: Callable[[], object]) -> dict:
-    "Time of one call of `fn` under the profiler, the share of it spent in matrix products, and the number of operator calls."
+    """Time of one call of `fn` under the profiler, the share of it spent in matrix products, and
+    the number of operator calls."""
     from torch.profiler import ProfilerActivity, profile
 
     fn()
@@ -1034,7 +1061,8 @@ def tnb_bench(
     threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
     only: str = "",
 ):  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
-    "Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the table, write the JSON."
+    """Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the
+    table, write the JSON."""
     import sys
 
     results = run_benchmarks(
@@ -1046,7 +1074,8 @@ def tnb_bench(
     )
     m = results["machine"]
     print(
-        f"{m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} on {m['torch_threads']} threads, "
+        f"{m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} on {m['torch_threads']} "
+        "threads, "
         f"{results['wall_s']:.0f} s in all"
     )
     print(results_table(results))

@@ -35,7 +35,8 @@ _13A_RULES = [
     maxsize=2**16
 )  # the same references are tokenized again for every system and every bootstrap sample
 def tokenize_13a(line: str) -> str:
-    "Tokenize `line` like `mteval-v13a.pl` (sacreBLEU's default `13a`): tokens separated by single spaces."
+    """Tokenize `line` like `mteval-v13a.pl` (sacreBLEU's default `13a`): tokens separated by single
+    spaces."""
     line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
     if "&" in line:
         line = (
@@ -58,7 +59,8 @@ TOKENIZERS: dict[str, Callable[[str], str]] = {"13a": tokenize_13a, "none": _no_
 
 
 def _words(sentence: str, lowercase: bool, tokenize: str) -> list[str]:
-    "The words BLEU counts: optionally lowercased, trailing whitespace stripped, tokenized, split on whitespace."
+    """The words BLEU counts: optionally lowercased, trailing whitespace stripped, tokenized, split
+    on whitespace."""
     if tokenize not in TOKENIZERS:
         raise ValueError(f"tokenize={tokenize!r} must be one of {list(TOKENIZERS)}")
     if lowercase:
@@ -84,7 +86,8 @@ def bleu_segment_stats(
 ) -> list[int]:
     """BLEU's sufficient statistics of one sentence: `[hyp_len, ref_len, correct_1..N, total_1..N]`.
 
-    `references` are this sentence's references (None entries are skipped, to allow a variable number per
+    `references` are this sentence's references (None entries are skipped, to allow a variable
+    number per
     sentence); `ref_len` is the reference length closest to `hyp_len`, the shorter one on a tie."""
     references = [r for r in references if r is not None]
     if not references:
@@ -110,7 +113,8 @@ SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k":
 
 @dataclass
 class BLEUScore:
-    "A BLEU score (0-100) with its parts: n-gram precisions (%), brevity penalty, lengths and n-gram counts."
+    """A BLEU score (0-100) with its parts: n-gram precisions (%), brevity penalty, lengths and
+    n-gram counts."""
 
     score: float
     precisions: list[float]
@@ -139,7 +143,8 @@ def bleu_from_stats(
     smooth_value: float | None = None,
     use_effective_order: bool = False,
 ) -> BLEUScore:
-    "BLEU from (summed) sentence statistics `[sys_len, ref_len, correct_1..N, total_1..N]`, with sacreBLEU's smoothing."
+    """BLEU from (summed) sentence statistics `[sys_len, ref_len, correct_1..N, total_1..N]`, with
+    sacreBLEU's smoothing."""
     if smooth_method not in SMOOTH_DEFAULTS:
         raise ValueError(f"smooth_method={smooth_method!r} must be one of {list(SMOOTH_DEFAULTS)}")
     if len(stats) < 4 or len(stats) % 2:
@@ -176,7 +181,8 @@ def bleu_from_stats(
 def reference_streams(
     references: Sequence[str | None] | Sequence[Sequence[str | None]], n_hypotheses: int
 ) -> list[list[str | None]]:
-    """`references` as sacreBLEU's list of reference streams, each with one reference (or None) per hypothesis.
+    """`references` as sacreBLEU's list of reference streams, each with one reference (or None) per
+    hypothesis.
 
     A plain list of strings is a single stream. Every stream must have `n_hypotheses` entries."""
     if isinstance(references, str):
@@ -192,7 +198,8 @@ def reference_streams(
     for k, stream in enumerate(streams):
         if len(stream) != n_hypotheses:
             raise ValueError(
-                f"reference stream {k} has {len(stream)} sentences but there are {n_hypotheses} hypotheses"
+                f"reference stream {k} has {len(stream)} sentences but there are {n_hypotheses} "
+                "hypotheses"
             )
     return streams
 
@@ -207,8 +214,10 @@ def corpus_bleu(
     use_effective_order: bool = False,
     max_ngram_order: int = 4,
 ) -> BLEUScore:
-    """Corpus BLEU of detokenized `hypotheses` against `references` (one stream, or a list of streams), as
-    `sacrebleu.corpus_bleu` with the same arguments: statistics summed over sentences, then one score."""
+    """Corpus BLEU of detokenized `hypotheses` against `references` (one stream, or a list of
+    streams), as
+    `sacrebleu.corpus_bleu` with the same arguments: statistics summed over sentences, then one
+    score."""
     if isinstance(hypotheses, str):
         raise ValueError("hypotheses must be a list of strings, not a string")
     if len(hypotheses) == 0:
@@ -233,7 +242,8 @@ def sentence_bleu(
     use_effective_order: bool = True,
     max_ngram_order: int = 4,
 ) -> BLEUScore:
-    "BLEU of one `hypothesis` against its reference(s), as `sacrebleu.sentence_bleu` (smoothed, effective order)."
+    """BLEU of one `hypothesis` against its reference(s), as `sacrebleu.sentence_bleu` (smoothed,
+    effective order)."""
     references = [references] if isinstance(references, str) else references
     return bleu_from_stats(
         bleu_segment_stats(hypothesis, references, max_ngram_order, lowercase, tokenize),
@@ -252,9 +262,11 @@ def _edit_punctuation(word: str) -> str:
 
 
 def perturb(sentence: str, kind: str, amount: float, rng: random.Random) -> str:
-    """A copy of `sentence` damaged in one controlled way, for probing metrics (`kind` in `PERTURBATIONS`).
+    """A copy of `sentence` damaged in one controlled way, for probing metrics (`kind` in
+    `PERTURBATIONS`).
 
-    `amount` in [0, 1] is the probability per word (drop, swap, shuffle, case, punct) or the fraction of words cut
+    `amount` in [0, 1] is the probability per word (drop, swap, shuffle, case, punct) or the
+    fraction of words cut
     from the end (truncate). `rng` makes it reproducible."""
     if kind not in PERTURBATIONS:
         raise ValueError(f"kind={kind!r} must be one of {PERTURBATIONS}")
@@ -301,7 +313,8 @@ def bleu_signature(
     smooth_value: float | None = None,
     use_effective_order: bool = False,
 ) -> str:
-    "A reproducibility signature in sacreBLEU's format, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:...`."
+    """A reproducibility signature in sacreBLEU's format, e.g.
+    `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:...`."""
     if smooth_method not in SMOOTH_DEFAULTS:
         raise ValueError(f"smooth_method={smooth_method!r} must be one of {list(SMOOTH_DEFAULTS)}")
     if tokenize not in TOKENIZERS:
@@ -312,6 +325,7 @@ def bleu_signature(
             f"[{(SMOOTH_DEFAULTS[smooth_method] if smooth_value is None else smooth_value):.2f}]"
         )
     return (
-        f"nrefs:{nrefs}|case:{'lc' if lowercase else 'mixed'}|eff:{'yes' if use_effective_order else 'no'}"
+        f"nrefs:{nrefs}|case:{'lc' if lowercase else 'mixed'}|"
+        f"eff:{'yes' if use_effective_order else 'no'}"
         f"|tok:{tokenize}|smooth:{smooth}|version:{_library_version()}"
     )

@@ -39,7 +39,8 @@ def _remove_orphans(path: Path) -> None:
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    "Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the old file or the new one, never half of one."
+    """Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the
+    old file or the new one, never half of one."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
@@ -60,7 +61,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 
 def write_json(path: str | os.PathLike, obj, indent: int = 1) -> Path:
-    "Write `obj` as UTF-8 JSON (non-ASCII characters kept, a newline at the end) with `atomic_write`."
+    """Write `obj` as UTF-8 JSON (non-ASCII characters kept, a newline at the end) with
+    `atomic_write`."""
     return atomic_write(
         path,
         lambda tmp: tmp.write_text(
@@ -72,11 +74,13 @@ def write_json(path: str | os.PathLike, obj, indent: int = 1) -> Path:
 def save_model(
     model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
 ) -> Path:
-    "Write `model`'s weights to a safetensors file with its `config` and class in the metadata; atomic (temp + os.replace)."
+    """Write `model`'s weights to a safetensors file with its `config` and class in the metadata;
+    atomic (temp + os.replace)."""
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
         raise ValueError(
-            f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a checkpoint"
+            f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a "
+            "checkpoint"
         )
     try:
         config_json = json.dumps(config)
@@ -121,7 +125,8 @@ def _resolve_class(name: str) -> type:
 
 
 def _check_shapes(path, cls: type, config: dict) -> None:
-    "Build `cls(**config)` on the meta device (no memory); compare its shapes with the file's header."
+    """Build `cls(**config)` on the meta device (no memory); compare its shapes with the file's
+    header."""
     try:
         with torch.device("meta"):
             skeleton = cls(**config)
@@ -141,13 +146,15 @@ def _check_shapes(path, cls: type, config: dict) -> None:
 
 
 def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "cpu") -> nn.Module:
-    "Rebuild the model saved by `save_model` at `path` (class from the metadata unless `cls` is given), in eval mode."
+    """Rebuild the model saved by `save_model` at `path` (class from the metadata unless `cls` is
+    given), in eval mode."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     meta = read_metadata(path)
     if CLASS_KEY not in meta or CONFIG_KEY not in meta:
         raise ValueError(
-            f"{path} is a safetensors file but not a transformer_nbdev checkpoint: its metadata has no "
+            f"{path} is a safetensors file but not a transformer_nbdev checkpoint: its metadata "
+            "has no "
             f"{CLASS_KEY!r} and {CONFIG_KEY!r} (was it written by save_model?)"
         )
     if cls is None:

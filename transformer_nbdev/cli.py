@@ -47,7 +47,8 @@ def options():
 
 
 def command(func: Callable) -> Callable:
-    """`call_parse(func)`, except that from the command line a `UsageError` prints one line on stderr
+    """`call_parse(func)`, except that from the command line a `UsageError` prints one line on
+    stderr
     and exits with code 2 (argparse's convention); any other exception keeps its traceback."""
     parsed = call_parse(func)
 
@@ -97,7 +98,8 @@ def tnb_train(
     seed: int = 0,  # seed of the initialisation and the data
     quiet: bool = False,  # no progress bar
 ):
-    """Train a Transformer on the copy task, report held-out exact match, save a safetensors checkpoint.
+    """Train a Transformer on the copy task, report held-out exact match, save a safetensors
+    checkpoint.
     Example: tnb_train --steps 300 --out copy.safetensors"""
     with options():  # every option is checked before the first training step
         for name, value in (("steps", steps), ("batch_size", batch_size), ("max_len", max_len)):
@@ -199,7 +201,8 @@ def tnb_attention(
     tgt: str = None,  # target ids (with bos); default: the greedy output
     layer: int = -1,  # which layer to show, counted from 0 (-1 = the last)
 ):
-    """Write the head-averaged encoder, decoder and cross-attention maps of one input and layer to a PNG.
+    """Write the head-averaged encoder, decoder and cross-attention maps of one input and layer to a
+    PNG.
     Example: tnb_attention copy.safetensors "3 4 5 6" --out attention.png --layer 0"""
     from matplotlib.figure import (
         Figure,

@@ -59,17 +59,20 @@ DATASETS: dict[str, tuple[str, str]] = {
         "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
     ),
     "llms-from-scratch/instruction-data.json": (
-        "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch07/01_main-chapter-code/instruction-data.json",
+        "https://raw.githubusercontent.com/rasbt/LLMs-from-scratch/main/ch07/"
+        "01_main-chapter-code/instruction-data.json",
         "7e09a9af353722ca15c18bc580f093f9c39d3178335a75177319cb1e1d163944",
     ),
 }
 
 CACHE_ENV = "TRANSFORMER_NBDEV_CACHE"  # names the cache folder (default ~/.cache/transformer_nbdev)
-MIRROR_ENV = "TRANSFORMER_NBDEV_DATA_MIRROR"  # names a local folder laid out like the cache, used instead of the URLs
+# names a local folder laid out like the cache, used instead of the URLs
+MIRROR_ENV = "TRANSFORMER_NBDEV_DATA_MIRROR"
 
 # %% ../nbs/foundations/06e_data.ipynb #a82cd1d2
 def get_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    "The cache folder: `cache_dir` if given, else `$TRANSFORMER_NBDEV_CACHE`, else `~/.cache/transformer_nbdev`."
+    """The cache folder: `cache_dir` if given, else `$TRANSFORMER_NBDEV_CACHE`, else
+    `~/.cache/transformer_nbdev`."""
     if cache_dir is None:
         cache_dir = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "transformer_nbdev"
     return Path(cache_dir).expanduser()
@@ -89,7 +92,8 @@ class DownloadError(OSError):
 
 
 def _source_url(relpath: str, url: str) -> str:
-    "Where `relpath` comes from: the mirror folder if `$TRANSFORMER_NBDEV_DATA_MIRROR` is set, else `url`."
+    """Where `relpath` comes from: the mirror folder if `$TRANSFORMER_NBDEV_DATA_MIRROR` is set,
+    else `url`."""
     mirror = os.environ.get(MIRROR_ENV)
     if not mirror:
         return url
@@ -118,10 +122,13 @@ def _fetch_to_temp(url: str, folder: Path, name: str) -> tuple[Path, str]:
 def download(
     relpath: str, cache_dir: str | os.PathLike | None = None, retries: int = 3, backoff: float = 1.0
 ) -> Path:
-    """Path of the registered file `relpath` in the cache, fetched and SHA-256 verified first if needed.
+    """Path of the registered file `relpath` in the cache, fetched and SHA-256 verified first if
+    needed.
 
-    The source is `DATASETS[relpath]`'s URL, or the mirror folder named by `$TRANSFORMER_NBDEV_DATA_MIRROR`.
-    A cached file with the wrong sum is fetched again. Up to `retries` attempts, sleeping `backoff * 2**k` seconds
+    The source is `DATASETS[relpath]`'s URL, or the mirror folder named by
+    `$TRANSFORMER_NBDEV_DATA_MIRROR`.
+    A cached file with the wrong sum is fetched again. Up to `retries` attempts, sleeping `backoff *
+    2**k` seconds
     between them; then `DownloadError` naming the file and the expected and actual sums."""
     if relpath not in DATASETS:
         raise ValueError(f"relpath={relpath!r} is not in DATASETS; registered: {sorted(DATASETS)}")
@@ -160,7 +167,8 @@ MULTI30K_LANGS = ("de", "en")
 
 
 def _read_lines(path: Path) -> list[str]:
-    "Lines of a UTF-8 text file (gzip-compressed if it ends in .gz), exactly as stored, without the newlines."
+    """Lines of a UTF-8 text file (gzip-compressed if it ends in .gz), exactly as stored, without
+    the newlines."""
     data = path.read_bytes()
     text = (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8")
     return text.removesuffix("\n").split("\n")
@@ -171,7 +179,8 @@ def load_multi30k(
     lang_pair: tuple[str, str] = ("de", "en"),
     cache_dir: str | os.PathLike | None = None,
 ) -> list[tuple[str, str]]:
-    "Multi30k task 1 `split` (train|val|test) as a list of (source, target) sentence pairs in `lang_pair`."
+    """Multi30k task 1 `split` (train|val|test) as a list of (source, target) sentence pairs in
+    `lang_pair`."""
     if split not in MULTI30K_SPLITS:
         raise ValueError(f"split={split!r} must be one of {list(MULTI30K_SPLITS)}")
     if len(lang_pair) != 2 or any(lang not in MULTI30K_LANGS for lang in lang_pair):
@@ -193,7 +202,8 @@ def load_tiny_shakespeare(cache_dir: str | os.PathLike | None = None) -> str:
 
 
 def load_instruction_data(cache_dir: str | os.PathLike | None = None) -> list[dict]:
-    "The 1,100 instruction/input/output records of *Build a Large Language Model (From Scratch)*, in file order."
+    """The 1,100 instruction/input/output records of *Build a Large Language Model (From Scratch)*,
+    in file order."""
     return json.loads(
         download("llms-from-scratch/instruction-data.json", cache_dir).read_bytes().decode("utf-8")
     )

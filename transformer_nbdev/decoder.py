@@ -17,7 +17,8 @@ __all__ = ['DecoderLayer', 'TransformerDecoder']
 
 # %% ../nbs/foundations/05b_decoder.ipynb #97320d5f
 class DecoderLayer(nn.Module):
-    "One decoder layer: masked self-attention, cross-attention over the encoder memory, feed-forward network."
+    """One decoder layer: masked self-attention, cross-attention over the encoder memory,
+    feed-forward network."""
 
     def __init__(
         self,
@@ -64,7 +65,8 @@ class DecoderLayer(nn.Module):
         cross_cache: KVCache | None = None,
         need_weights: bool = False,
     ) -> Tensor:
-        "x: (B, T, d_model) target; memory: (B, S, d_model) encoder output; masks: bool, True = may attend."
+        """x: (B, T, d_model) target; memory: (B, S, d_model) encoder output; masks: bool, True =
+        may attend."""
 
         def self_attention(h: Tensor) -> Tensor:
             out, self.self_attn_weights = self.self_attn(
@@ -84,7 +86,8 @@ class DecoderLayer(nn.Module):
 
 # %% ../nbs/foundations/05b_decoder.ipynb #81427bd4
 class TransformerDecoder(nn.Module):
-    "A stack of `n_layers` `DecoderLayer`s, followed by a final norm when pre-LN (`norm_first=True`)."
+    """A stack of `n_layers` `DecoderLayer`s, followed by a final norm when pre-LN
+    (`norm_first=True`)."""
 
     def __init__(
         self,
@@ -135,7 +138,8 @@ class TransformerDecoder(nn.Module):
         caches: list[tuple[KVCache, KVCache]] | None = None,
         need_weights: bool = False,
     ) -> Tensor:
-        "x: (B, T, d_model) target; memory: (B, S, d_model); caches: one (self_cache, cross_cache) per layer."
+        """x: (B, T, d_model) target; memory: (B, S, d_model); caches: one (self_cache, cross_cache)
+        per layer."""
         if caches is not None and len(caches) != len(self.layers):
             raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
         for i, layer in enumerate(self.layers):
@@ -160,7 +164,8 @@ class TransformerDecoder(nn.Module):
         device: torch.device | str | None = None,
         memory_len: int | None = None,
     ) -> list[tuple[KVCache, KVCache]]:
-        "Empty (self, cross) `KVCache` pairs, one per layer: `max_len` target positions, `memory_len` (default `max_len`) source positions."
+        """Empty (self, cross) `KVCache` pairs, one per layer: `max_len` target positions,
+        `memory_len` (default `max_len`) source positions."""
         p = next(self.parameters())
         dtype, device = dtype or p.dtype, device or p.device
         attn = self.layers[0].self_attn

@@ -41,7 +41,8 @@ def check_float(
     min_open: bool = False,
     max_open: bool = False,
 ) -> float:
-    "`value` as a finite `float`: TypeError if not a real number, ValueError if NaN, ±inf or out of range."
+    """`value` as a finite `float`: TypeError if not a real number, ValueError if NaN, ±inf or out
+    of range."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{name}={value!r} must be a real number, got {type(value).__name__}")
     value = float(value)
@@ -112,7 +113,8 @@ def check_finite(name: str, x: Tensor) -> Tensor:
 
 # %% ../nbs/foundations/01_embeddings.ipynb #a7b3bae9
 class TokenEmbedding(nn.Module):
-    "Map token ids to vectors of size `d_model`, multiplied by $\\sqrt{d_{model}}$ (section 3.4 of the paper)."
+    """Map token ids to vectors of size `d_model`, multiplied by $\\sqrt{d_{model}}$ (section 3.4 of
+    the paper)."""
 
     def __init__(
         self,
@@ -133,8 +135,10 @@ class TokenEmbedding(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        "Normal init with std $d_{model}^{-1/2}$, so that the scaled output has unit variance per component."
-        # Same init as Google's reference Transformer, whose embedding is shared with the pre-softmax projection.
+        """Normal init with std $d_{model}^{-1/2}$, so that the scaled output has unit variance per
+        component."""
+        # Same init as Google's reference Transformer, whose embedding is shared with the
+        # pre-softmax projection.
         nn.init.normal_(self.embedding.weight, mean=0.0, std=self.d_model**-0.5)
         if self.padding_idx is not None:
             with torch.no_grad():
@@ -144,12 +148,14 @@ class TokenEmbedding(nn.Module):
         "ids (B, T) integer tensor -> (B, T, d_model)."
         if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
             raise TypeError(f"token ids must be an integer tensor, got dtype={ids.dtype}")
-        # nn.Embedding fails on bad ids with an opaque index error (or a device-side assert on GPU): say what is wrong.
+        # nn.Embedding fails on bad ids with an opaque index error (or a device-side assert on GPU):
+        # say what is wrong.
         if ids.numel() > 0:
             lo, hi = int(ids.min()), int(ids.max())
             if lo < 0 or hi >= self.vocab_size:
                 raise ValueError(
-                    f"token ids must be in [0, vocab_size={self.vocab_size}), got min={lo}, max={hi}"
+                    f"token ids must be in [0, vocab_size={self.vocab_size}), got min={lo}, "
+                    f"max={hi}"
                 )
         return self.embedding(ids) * self.scale
 
@@ -158,20 +164,23 @@ class TokenEmbedding(nn.Module):
 
 # %% ../nbs/foundations/01_embeddings.ipynb #fd0e0398
 def _embedding_weight(embedding: nn.Module | Tensor) -> Tensor:
-    "The (V, d) weight matrix of an `nn.Embedding`, a `TokenEmbedding` or a bare tensor, detached from autograd."
+    """The (V, d) weight matrix of an `nn.Embedding`, a `TokenEmbedding` or a bare tensor, detached
+    from autograd."""
     if isinstance(embedding, TokenEmbedding):
         embedding = embedding.embedding
     if isinstance(embedding, nn.Embedding):
         embedding = embedding.weight
     if not isinstance(embedding, Tensor) or embedding.dim() != 2:
         raise TypeError(
-            f"expected nn.Embedding, TokenEmbedding or a 2-d (V, d) tensor, got {type(embedding).__name__}"
+            "expected nn.Embedding, TokenEmbedding or a 2-d (V, d) tensor, got "
+            f"{type(embedding).__name__}"
         )
     return embedding.detach()
 
 
 def compute_embedding_similarity(embedding: nn.Module | Tensor) -> Tensor:
-    "(V, V) cosine similarities between all rows of `embedding`; an all-zero row (padding) has similarity 0."
+    """(V, V) cosine similarities between all rows of `embedding`; an all-zero row (padding) has
+    similarity 0."""
     W = F.normalize(
         _embedding_weight(embedding).float(), dim=-1
     )  # zero rows stay zero instead of giving NaN
@@ -183,7 +192,8 @@ def get_nearest_neighbors(
     token_idx: int,  # the token whose neighbours we want
     top_k: int = 5,  # how many neighbours to return
 ) -> tuple[Tensor, Tensor]:
-    "The `top_k` rows most cosine-similar to row `token_idx`, excluding itself: (indices, similarities), best first."
+    """The `top_k` rows most cosine-similar to row `token_idx`, excluding itself: (indices,
+    similarities), best first."""
     W = F.normalize(_embedding_weight(embedding).float(), dim=-1)
     V = W.shape[0]
     if not 0 <= token_idx < V:

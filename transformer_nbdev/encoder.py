@@ -18,7 +18,8 @@ __all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'Transfor
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #a354838d
 class EncoderLayer(nn.Module):
-    "One encoder layer: self-attention and a feed-forward network, each inside a residual `SublayerConnection`."
+    """One encoder layer: self-attention and a feed-forward network, each inside a residual
+    `SublayerConnection`."""
 
     def __init__(
         self,
@@ -56,7 +57,8 @@ class EncoderLayer(nn.Module):
         need_weights: bool = False,
         positions: Tensor | None = None,
     ) -> Tensor:
-        "x: (B, T, d_model); mask: bool, True = may attend, broadcastable to (B, n_heads, T, T_k); positions: rope's position ids."
+        """x: (B, T, d_model); mask: bool, True = may attend, broadcastable to (B, n_heads, T, T_k);
+        positions: rope's position ids."""
 
         def self_attention(h: Tensor) -> Tensor:
             out, self.attn_weights = self.self_attn(
@@ -86,7 +88,8 @@ def load_torch_attention(ours: MultiHeadAttention, theirs: nn.MultiheadAttention
 
 @torch.no_grad()
 def load_torch_layer(ours: nn.Module, theirs: nn.Module):
-    "Copy an `nn.TransformerEncoderLayer` / `nn.TransformerDecoderLayer` into our `EncoderLayer` / `DecoderLayer`."
+    """Copy an `nn.TransformerEncoderLayer` / `nn.TransformerDecoderLayer` into our `EncoderLayer` /
+    `DecoderLayer`."""
     load_torch_attention(ours.self_attn, theirs.self_attn)
     ours.feed_forward.W_1.load_state_dict(theirs.linear1.state_dict())
     ours.feed_forward.W_2.load_state_dict(theirs.linear2.state_dict())
@@ -105,7 +108,8 @@ def load_torch_layer(ours: nn.Module, theirs: nn.Module):
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #07e499b5
 class TransformerEncoder(nn.Module):
-    "A stack of `n_layers` `EncoderLayer`s, followed by a final norm when pre-LN (`norm_first=True`)."
+    """A stack of `n_layers` `EncoderLayer`s, followed by a final norm when pre-LN
+    (`norm_first=True`)."""
 
     def __init__(
         self,
@@ -154,7 +158,8 @@ class TransformerEncoder(nn.Module):
         caches: list[KVCache] | None = None,
         need_weights: bool = False,
     ) -> Tensor:
-        "x: (B, T, d_model); mask: bool, True = may attend; caches: one `KVCache` per layer (causal decoding)."
+        """x: (B, T, d_model); mask: bool, True = may attend; caches: one `KVCache` per layer
+        (causal decoding)."""
         check_tensor("x", x, dim=3, integer=False, shape="(B, T, d_model) embeddings")
         if caches is not None and len(caches) != len(self.layers):
             raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
@@ -175,7 +180,8 @@ class TransformerEncoder(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> list[KVCache]:
-        "One empty self-attention `KVCache` per layer, for `batch_size` sequences of up to `max_len` positions."
+        """One empty self-attention `KVCache` per layer, for `batch_size` sequences of up to
+        `max_len` positions."""
         p = next(self.parameters())
         attn = self.layers[0].self_attn
         return [
@@ -193,7 +199,8 @@ class TransformerEncoder(nn.Module):
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #4aa850b8
 @torch.no_grad()
 def load_torch_stack(ours: nn.Module, theirs: nn.Module):
-    "Copy `nn.TransformerEncoder` / `nn.TransformerDecoder` weights (layers and optional final norm) into ours."
+    """Copy `nn.TransformerEncoder` / `nn.TransformerDecoder` weights (layers and optional final
+    norm) into ours."""
     for mine, torch_layer in zip(ours.layers, theirs.layers):
         load_torch_layer(mine, torch_layer)
     if theirs.norm is not None:

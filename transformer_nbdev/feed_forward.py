@@ -50,7 +50,8 @@ class PositionwiseFeedForward(nn.Module):
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #dc6da4f2
 def glu_d_ff(d_model: int, multiple_of: int = 1) -> int:
-    "Parameter-matched GLU hidden size: int(2/3 * 4 * d_model), rounded up to a multiple of `multiple_of`."
+    """Parameter-matched GLU hidden size: int(2/3 * 4 * d_model), rounded up to a multiple of
+    `multiple_of`."""
     if multiple_of < 1:
         raise ValueError(f"multiple_of={multiple_of} must be a positive integer")
     d_ff = (
@@ -60,7 +61,8 @@ def glu_d_ff(d_model: int, multiple_of: int = 1) -> int:
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #2ac05c65
 class GLUFeedForward(nn.Module):
-    "Gated feed-forward network (act(x W_1) * (x V)) W_2: SwiGLU with activation='silu', GeGLU with 'gelu'."
+    """Gated feed-forward network (act(x W_1) * (x V)) W_2: SwiGLU with activation='silu', GeGLU
+    with 'gelu'."""
 
     def __init__(
         self,
@@ -68,7 +70,8 @@ class GLUFeedForward(nn.Module):
         d_ff: int
         | None = None,  # hidden size; None: the parameter-matched glu_d_ff(d_model, multiple_of)
         dropout: float = 0.1,  # dropout on the gated hidden activations
-        activation: str = "silu",  # gate activation: "silu" (SwiGLU), "gelu" (GeGLU) or "relu" (ReGLU)
+        # gate activation: "silu" (SwiGLU), "gelu" (GeGLU) or "relu" (ReGLU)
+        activation: str = "silu",
         bias: bool = False,  # Shazeer (2020) and LLaMA use no biases
         multiple_of: int = 1,
     ):  # round the default d_ff up to a multiple of this (LLaMA: 256)
@@ -99,7 +102,8 @@ def make_feed_forward(
     dropout: float = 0.1,
     bias: bool = True,
 ) -> nn.Module:
-    "The feed-forward sub-layer named by `kind`: 'relu', 'gelu', 'silu' (two matrices) or 'swiglu', 'geglu' (gated)."
+    """The feed-forward sub-layer named by `kind`: 'relu', 'gelu', 'silu' (two matrices) or
+    'swiglu', 'geglu' (gated)."""
     if kind in _GLU_ACTIVATIONS:
         return GLUFeedForward(
             d_model, d_ff, dropout=dropout, activation=_GLU_ACTIVATIONS[kind], bias=bias

@@ -35,7 +35,8 @@ GPT_FFN_KINDS = FEED_FORWARD_KINDS + ("gelu_tanh", "moe")
 
 @dataclass
 class GPTConfig:
-    "Hyper-parameters of a decoder-only `GPT`; `GPTConfig.gpt2(...)` and `GPTConfig.llama(...)` set the two families' switches."
+    """Hyper-parameters of a decoder-only `GPT`; `GPTConfig.gpt2(...)` and `GPTConfig.llama(...)`
+    set the two families' switches."""
 
     vocab_size: int  # number of token ids
     max_seq_len: int = 1024  # longest sequence (context window), in tokens
@@ -52,7 +53,8 @@ class GPTConfig:
     bias: bool = True  # biases in the linear layers and LayerNorms (RMSNorm has none)
     norm: str = "layernorm"  # "layernorm" or "rmsnorm"
     norm_eps: float = 1e-5  # eps of every normalization
-    ffn: str = "gelu"  # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (the mixture-of-experts section)
+    # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (the mixture-of-experts section)
+    ffn: str = "gelu"
     positional: str = "learned"  # "learned" (GPT-2) or "rotary" (LLaMA)
     rope_base: float = 10000.0  # base of the rotary frequencies (LLaMA 3: 500000)
     tie_embeddings: bool = True  # lm_head shares its weight with tok_emb
@@ -87,7 +89,8 @@ class GPTConfig:
         if self.ffn == "moe":
             if self.moe_expert_ffn not in FEED_FORWARD_KINDS:
                 raise ValueError(
-                    f"moe_expert_ffn={self.moe_expert_ffn!r} must be one of {list(FEED_FORWARD_KINDS)}"
+                    f"moe_expert_ffn={self.moe_expert_ffn!r} must be one of "
+                    f"{list(FEED_FORWARD_KINDS)}"
                 )
             if not 1 <= self.moe_top_k <= self.n_experts:
                 raise ValueError(
@@ -96,7 +99,8 @@ class GPTConfig:
 
     @classmethod
     def gpt2(cls, **overrides) -> GPTConfig:
-        "GPT-2: learned positions, LayerNorm, tanh-GELU with biases, tied embeddings; GPT-2 small's sizes unless overridden."
+        """GPT-2: learned positions, LayerNorm, tanh-GELU with biases, tied embeddings; GPT-2
+        small's sizes unless overridden."""
         return cls(
             **{
                 **dict(
@@ -118,7 +122,8 @@ class GPTConfig:
 
     @classmethod
     def llama(cls, **overrides) -> GPTConfig:
-        "LLaMA: rotary positions, RMSNorm, SwiGLU, no biases, untied output (Hugging Face `LlamaConfig` defaults), GQA via n_kv_heads."
+        """LLaMA: rotary positions, RMSNorm, SwiGLU, no biases, untied output (Hugging Face
+        `LlamaConfig` defaults), GQA via n_kv_heads."""
         return cls(
             **{
                 **dict(
@@ -137,7 +142,8 @@ class GPTConfig:
 
 # %% ../nbs/foundations/07_gpt.ipynb #d0952ef3
 class GPT(nn.Module):
-    "A decoder-only Transformer language model: embeddings, `n_layers` causal pre-LN blocks, final norm, `lm_head`."
+    """A decoder-only Transformer language model: embeddings, `n_layers` causal pre-LN blocks, final
+    norm, `lm_head`."""
 
     def __init__(
         self,
@@ -212,14 +218,16 @@ class GPT(nn.Module):
         self.reset_parameters()
 
     def _make_norm(self) -> nn.Module:
-        "Chapter 4's norm; without biases (bias=False), a LayerNorm loses its bias too, as in nanoGPT."
+        """Chapter 4's norm; without biases (bias=False), a LayerNorm loses its bias too, as in
+        nanoGPT."""
         c = self.config
         if c.norm == "layernorm" and not c.bias:
             return nn.LayerNorm(c.d_model, eps=c.norm_eps, bias=False)
         return make_norm(c.norm, c.d_model, eps=c.norm_eps)
 
     def reset_parameters(self) -> None:
-        "GPT-2's initialization: N(0, 0.02) matrices, N(0, 0.02/sqrt(2 n_layers)) residual projections, zero biases, unit gains."
+        """GPT-2's initialization: N(0, 0.02) matrices, N(0, 0.02/sqrt(2 n_layers)) residual
+        projections, zero biases, unit gains."""
         residual_std = 0.02 / math.sqrt(2 * self.config.n_layers)
         for name, p in self.named_parameters():  # a tied weight is listed (and initialised) once
             if p.dim() >= 2:
@@ -244,12 +252,15 @@ def forward(
     caches: list[KVCache]
     | None = None,  # one KVCache per layer: continue after the cached positions
     mask: Tensor
-    | None = None,  # bool, True = may attend, broadcastable to (B, n_heads, T, T); AND-ed with the causal mask
+    # bool, True = may attend, broadcastable to (B, n_heads, T, T); AND-ed with the causal mask
+    | None = None,
     positions: Tensor
     | None = None,  # (B, T) or (T,) position ids; None: start_pos, start_pos + 1, ...
 ) -> tuple[Tensor, Tensor | None]:
-    """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted positions.
-    `mask` and `positions` let one row hold several packed documents: each attends only inside itself and its
+    """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted
+    positions.
+    `mask` and `positions` let one row hold several packed documents: each attends only inside
+    itself and its
     positions restart at 0 (see `document_mask`)."""
     check_tensor("idx", idx, integer=True)  # float ids would fail deep inside nn.Embedding
     if idx.dim() != 2:
@@ -257,11 +268,13 @@ def forward(
     start_pos = 0 if caches is None else caches[0].length
     if start_pos + idx.shape[1] > self.max_seq_len:
         raise ValueError(
-            f"{start_pos} cached + {idx.shape[1]} new positions exceed max_seq_len={self.max_seq_len}"
+            f"{start_pos} cached + {idx.shape[1]} new positions exceed "
+            f"max_seq_len={self.max_seq_len}"
         )
     if idx.numel() and (idx.min() < 0 or idx.max() >= self.config.vocab_size):
         raise ValueError(
-            f"token ids must be in [0, vocab_size={self.config.vocab_size}), got {idx.min().item()}..{idx.max().item()}"
+            f"token ids must be in [0, vocab_size={self.config.vocab_size}), got "
+            f"{idx.min().item()}..{idx.max().item()}"
         )
     if caches is not None and len(caches) != len(self.layers):
         raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
@@ -282,7 +295,8 @@ def forward(
     if targets is not None:
         if targets.shape != idx.shape:
             raise ValueError(
-                f"targets of shape {tuple(targets.shape)} must match idx of shape {tuple(idx.shape)}"
+                f"targets of shape {tuple(targets.shape)} must match idx of shape "
+                f"{tuple(idx.shape)}"
             )
         n_counted = (
             (targets != -100).sum().clamp(min=1)
@@ -303,7 +317,8 @@ def forward(
 def document_mask(
     doc_ids: Tensor,  # (B, T) integer id of the document each token belongs to
 ) -> Tensor:  # (B, 1, T, T) bool, True = may attend
-    "Attention mask for packed rows: a query attends only to keys of the same document (AND it with the causal mask)."
+    """Attention mask for packed rows: a query attends only to keys of the same document (AND it
+    with the causal mask)."""
     if doc_ids.dim() != 2:
         raise ValueError(f"doc_ids must have shape (batch, T), got {tuple(doc_ids.shape)}")
     return (doc_ids[:, :, None] == doc_ids[:, None, :])[:, None]
@@ -326,7 +341,8 @@ def positions_from_doc_ids(doc_ids: Tensor) -> Tensor:
 @patch
 def num_params(
     self: GPT,
-    non_embedding: bool = False,  # leave out the token- and position-embedding tables (and a tied lm_head with them)
+    # leave out the token- and position-embedding tables (and a tied lm_head with them)
+    non_embedding: bool = False,
 ) -> int:
     "Number of parameters, each shared tensor counted once."
     n = sum(p.numel() for p in self.parameters())  # parameters() yields a tied weight once
@@ -345,7 +361,8 @@ def make_caches(
     dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> list[KVCache]:
-    "One empty `KVCache` per layer for `batch_size` sequences of up to `max_len` (<= max_seq_len) positions."
+    """One empty `KVCache` per layer for `batch_size` sequences of up to `max_len` (<= max_seq_len)
+    positions."""
     if max_len > self.max_seq_len:
         raise ValueError(f"max_len={max_len} must not exceed max_seq_len={self.max_seq_len}")
     p, attn = self.tok_emb.weight, self.layers[0].self_attn
@@ -375,7 +392,8 @@ def generate(
     generator: torch.Generator | None = None,
     use_cache: bool = True,  # False: recompute everything, sliding window beyond max_seq_len
 ) -> Tensor:
-    "Continue `idx` by up to `max_new_tokens` tokens -> (B, T0 + n), through chapter 6's `generate_tokens`."
+    """Continue `idx` by up to `max_new_tokens` tokens -> (B, T0 + n), through chapter 6's
+    `generate_tokens`."""
     if idx.dim() != 2 or idx.shape[1] < 1:
         raise ValueError(f"idx must have shape (batch, T0 >= 1), got {tuple(idx.shape)}")
     if eos_id is not None:
@@ -412,13 +430,15 @@ def generate(
 
 # %% ../nbs/foundations/07_gpt.ipynb #babf4aa7
 def _rope_theta(hf_config) -> float:
-    "The rotary base of a Hugging Face config (transformers 4: `rope_theta`; 5: `rope_parameters['rope_theta']`)."
+    """The rotary base of a Hugging Face config (transformers 4: `rope_theta`; 5:
+    `rope_parameters['rope_theta']`)."""
     params = getattr(hf_config, "rope_parameters", None) or {}
     scaling = getattr(hf_config, "rope_scaling", None) or {}
     kind = params.get("rope_type", scaling.get("rope_type", scaling.get("type", "default")))
     if kind != "default":
         raise ValueError(
-            f"rope_type={kind!r} (rotary scaling) is not implemented; only 'default' rotary embeddings are"
+            f"rope_type={kind!r} (rotary scaling) is not implemented; only 'default' rotary "
+            "embeddings are"
         )
     theta = params.get("rope_theta", getattr(hf_config, "rope_theta", None))
     return 10000.0 if theta is None else float(theta)
@@ -493,12 +513,14 @@ _LLAMA_NAMES = {
 
 @torch.no_grad()
 def from_hf_llama(hf_model) -> GPT:
-    "A `GPT` with the configuration and weights of a Hugging Face `LlamaForCausalLM` (default rotary embeddings, SiLU)."
+    """A `GPT` with the configuration and weights of a Hugging Face `LlamaForCausalLM` (default
+    rotary embeddings, SiLU)."""
     hc, sd = hf_model.config, hf_model.state_dict()
     head_dim = getattr(hc, "head_dim", None) or hc.hidden_size // hc.num_attention_heads
     if head_dim * hc.num_attention_heads != hc.hidden_size:
         raise ValueError(
-            f"head_dim={head_dim} times num_attention_heads={hc.num_attention_heads} must equal hidden_size={hc.hidden_size}"
+            f"head_dim={head_dim} times num_attention_heads={hc.num_attention_heads} must equal "
+            f"hidden_size={hc.hidden_size}"
         )
     if hc.hidden_act != "silu":
         raise ValueError(f"hidden_act={hc.hidden_act!r}: only 'silu' (SwiGLU) is supported")
@@ -549,7 +571,8 @@ class CharTokenizer:
         return len(self.itos)
 
     def encode(self, text: str) -> list[int]:
-        "Ids of the characters of `text`; ValueError naming the first character outside the vocabulary."
+        """Ids of the characters of `text`; ValueError naming the first character outside the
+        vocabulary."""
         try:
             return [self.stoi[ch] for ch in text]
         except KeyError as e:
@@ -566,7 +589,8 @@ class CharTokenizer:
 
 # %% ../nbs/foundations/07_gpt.ipynb #da1f5bb6
 class RandomBatches:
-    "`n_batches` batches of random windows of a 1-D token tensor: (x, y) of shape (batch_size, block_size), y = x shifted by one."
+    """`n_batches` batches of random windows of a 1-D token tensor: (x, y) of shape (batch_size,
+    block_size), y = x shifted by one."""
 
     def __init__(
         self,
@@ -605,6 +629,7 @@ class RandomBatches:
 
 
 def causal_lm_loss(model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
-    "`Trainer` loss function for a `GPT` on (x, y) batches: (mean next-token cross-entropy, number of counted targets)."
+    """`Trainer` loss function for a `GPT` on (x, y) batches: (mean next-token cross-entropy, number
+    of counted targets)."""
     x, y = batch
     return model(x, y)[1], int((y != -100).sum())

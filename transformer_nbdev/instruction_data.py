@@ -31,12 +31,14 @@ INSTRUCTION_SPLIT_SIZES: dict[str, int] = {"train": 935, "test": 110, "val": 55}
 
 
 def load_instruction_splits(cache_dir: str | os.PathLike | None = None) -> dict[str, list[dict]]:
-    "The instruction data split as its source book splits it: first 935 records train, next 110 test, last 55 val."
+    """The instruction data split as its source book splits it: first 935 records train, next 110
+    test, last 55 val."""
     records = load_instruction_data(cache_dir)
     if len(records) != sum(INSTRUCTION_SPLIT_SIZES.values()):
         raise ValueError(
             f"the instruction data has {len(records)} records, expected "
-            f"{sum(INSTRUCTION_SPLIT_SIZES.values())}: the file is not the one the splits were made for"
+            f"{sum(INSTRUCTION_SPLIT_SIZES.values())}: the file is not the one the splits were "
+            "made for"
         )
     splits, start = {}, 0
     for name, size in INSTRUCTION_SPLIT_SIZES.items():
@@ -61,7 +63,8 @@ def _check_record(record: dict) -> None:
 
 
 def format_alpaca(record: dict, with_response: bool = False) -> str:
-    "The Alpaca-style prompt of `record` (ending in '### Response:\\n'), followed by its output if `with_response`."
+    """The Alpaca-style prompt of `record` (ending in '### Response:\\n'), followed by its output if
+    `with_response`."""
     _check_record(record)
     text = f"{ALPACA_PREAMBLE}\n\n### Instruction:\n{record['instruction']}"
     if record["input"]:
@@ -71,7 +74,8 @@ def format_alpaca(record: dict, with_response: bool = False) -> str:
 
 
 def chat_messages(record: dict, with_response: bool = False) -> list[dict[str, str]]:
-    "`record` as a conversation: one user message (the instruction, then the input after a blank line), and the answer."
+    """`record` as a conversation: one user message (the instruction, then the input after a blank
+    line), and the answer."""
     _check_record(record)
     user = record["instruction"] + (f"\n\n{record['input']}" if record["input"] else "")
     messages = [{"role": "user", "content": user}]
@@ -81,14 +85,16 @@ def chat_messages(record: dict, with_response: bool = False) -> list[dict[str, s
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #39952e89
 class Example(NamedTuple):
-    "One training example, shifted for next-token prediction: labels[t] is the token after input_ids[t], or -100."
+    """One training example, shifted for next-token prediction: labels[t] is the token after
+    input_ids[t], or -100."""
 
     input_ids: list[int]
     labels: list[int]
 
 
 def prompt_ids(record: dict, tokenizer: PretrainedTokenizer, template: str = "chat") -> list[int]:
-    "Token ids of the prompt that asks for `record`'s answer: ChatML with the generation prompt, or Alpaca style."
+    """Token ids of the prompt that asks for `record`'s answer: ChatML with the generation prompt,
+    or Alpaca style."""
     if template == "chat":
         return tokenizer.encode_chat(chat_messages(record))
     if template == "alpaca":
@@ -99,7 +105,8 @@ def prompt_ids(record: dict, tokenizer: PretrainedTokenizer, template: str = "ch
 def encode_example(
     record: dict, tokenizer: PretrainedTokenizer, template: str = "chat", mask_prompt: bool = True
 ) -> Example:
-    "Prompt + output + <|im_end|> as (input_ids, labels); the prompt's labels are -100 unless `mask_prompt=False`."
+    """Prompt + output + <|im_end|> as (input_ids, labels); the prompt's labels are -100 unless
+    `mask_prompt=False`."""
     prompt = prompt_ids(record, tokenizer, template)
     response = tokenizer.encode(record["output"]) + [tokenizer.eos_id]
     ids = prompt + response
@@ -108,7 +115,8 @@ def encode_example(
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #b8ddff16
 def length_stats(examples: Sequence[Example]) -> dict[str, float]:
-    "Summary of example lengths (positions) and of learned (response) tokens: mean, median, 95th percentile, max."
+    """Summary of example lengths (positions) and of learned (response) tokens: mean, median, 95th
+    percentile, max."""
     if not examples:
         raise ValueError("examples is empty: nothing to measure")
     lengths = torch.tensor([len(e.input_ids) for e in examples], dtype=torch.float64)
@@ -135,7 +143,8 @@ TRUNCATION_POLICIES = ("truncate", "drop", "error")
 def truncate_examples(
     examples: Sequence[Example], max_length: int, policy: str = "truncate"
 ) -> list[Example]:
-    "Enforce `max_length` positions per example by `policy` (truncate | drop | error); warns with the counts, never silent."
+    """Enforce `max_length` positions per example by `policy` (truncate | drop | error); warns with
+    the counts, never silent."""
     if policy not in TRUNCATION_POLICIES:
         raise ValueError(f"policy={policy!r} must be one of {list(TRUNCATION_POLICIES)}")
     if max_length < 1:
@@ -147,7 +156,8 @@ def truncate_examples(
     if policy == "error":
         raise ValueError(
             f"{len(long)} of {len(examples)} examples are longer than max_length={max_length} "
-            f"(the longest has {longest} positions); raise max_length or choose policy='truncate' or 'drop'"
+            f"(the longest has {longest} positions); raise max_length or choose policy='truncate' "
+            "or 'drop'"
         )
     long_set, out, n_cut, n_empty = set(long), [], 0, 0
     for i, e in enumerate(examples):
@@ -170,7 +180,8 @@ def truncate_examples(
     else:
         warnings.warn(
             f"truncated {n_cut} of {len(examples)} examples to max_length={max_length} positions "
-            f"(their responses lose their end and their <|im_end|>); dropped {n_empty} whose prompt fills "
+            f"(their responses lose their end and their <|im_end|>); dropped {n_empty} whose "
+            "prompt fills "
             f"max_length (the longest example has {longest} positions)"
         )
     return out
@@ -184,7 +195,8 @@ def encode_examples(
     policy: str = "truncate",
     mask_prompt: bool = True,
 ) -> list[Example]:
-    "Encode `records` with `encode_example`, then enforce `max_length` (None: no limit) with `truncate_examples`."
+    """Encode `records` with `encode_example`, then enforce `max_length` (None: no limit) with
+    `truncate_examples`."""
     examples = [encode_example(r, tokenizer, template, mask_prompt) for r in records]
     return examples if max_length is None else truncate_examples(examples, max_length, policy)
 
@@ -195,7 +207,8 @@ PAD_SIDES = ("right", "left")
 def pad_examples(
     examples: Sequence[Example], pad_id: int, side: str = "right", pad_to: int | None = None
 ) -> dict[str, Tensor]:
-    "Pad examples into tensors input_ids, labels (-100 on padding), attention_mask, positions and the model's key mask."
+    """Pad examples into tensors input_ids, labels (-100 on padding), attention_mask, positions and
+    the model's key mask."""
     if not examples:
         raise ValueError("examples is empty: a batch needs at least one example")
     if side not in PAD_SIDES:
@@ -227,7 +240,8 @@ def pad_examples(
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #37639c11
 def instruction_loss(model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, int]:
-    "`Trainer` loss function for padded or packed batches: (mean cross-entropy over labels != -100, their number)."
+    """`Trainer` loss function for padded or packed batches: (mean cross-entropy over labels !=
+    -100, their number)."""
     _, loss = model(
         batch["input_ids"],
         batch["labels"],
@@ -238,14 +252,17 @@ def instruction_loss(model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #efa16560
 def pack_examples(lengths: Sequence[int], max_length: int) -> list[list[int]]:
-    "First-fit decreasing: group example indices into rows whose lengths sum to at most `max_length`."
+    """First-fit decreasing: group example indices into rows whose lengths sum to at most
+    `max_length`."""
     if max_length < 1:
         raise ValueError(f"max_length={max_length} must be at least 1")
     too_long = [i for i, n in enumerate(lengths) if n > max_length]
     if too_long:
         raise ValueError(
-            f"{len(too_long)} examples are longer than max_length={max_length} (e.g. example {too_long[0]} "
-            f"with {lengths[too_long[0]]} positions): enforce max_length with truncate_examples first"
+            f"{len(too_long)} examples are longer than max_length={max_length} (e.g. example "
+            f"{too_long[0]} "
+            f"with {lengths[too_long[0]]} positions): enforce max_length with truncate_examples "
+            "first"
         )
     rows, room = [], []
     for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
@@ -263,7 +280,8 @@ def pack_examples(lengths: Sequence[int], max_length: int) -> list[list[int]]:
 def collate_packed(
     examples: Sequence[Example], max_length: int, pad_id: int, rows: list[list[int]] | None = None
 ) -> dict[str, Tensor]:
-    "Pack `examples` into rows of `max_length` positions (first-fit decreasing unless `rows` is given), with the doc mask."
+    """Pack `examples` into rows of `max_length` positions (first-fit decreasing unless `rows` is
+    given), with the doc mask."""
     if not examples:
         raise ValueError("examples is empty: a batch needs at least one example")
     rows = pack_examples([len(e.input_ids) for e in examples], max_length) if rows is None else rows
@@ -295,7 +313,8 @@ def collate_packed(
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #c4d4fdf7
 @torch.no_grad()
 def unpacked_loss(model: nn.Module, examples: Sequence[Example]) -> float:
-    "Token-weighted mean of each example's own loss, one example at a time (the reference packing must reproduce)."
+    """Token-weighted mean of each example's own loss, one example at a time (the reference packing
+    must reproduce)."""
     total, n_total = 0.0, 0
     for e in examples:
         _, loss = model(torch.tensor([e.input_ids]), torch.tensor([e.labels]))
@@ -313,7 +332,8 @@ def make_batches(
     shuffle: bool = True,
     seed: int = 0,
 ) -> list[dict[str, Tensor]]:
-    "Groups of `batch_size` examples (shuffled with `seed`), each padded or packed into rows of `max_length`."
+    """Groups of `batch_size` examples (shuffled with `seed`), each padded or packed into rows of
+    `max_length`."""
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size} must be at least 1")
     order = list(range(len(examples)))
@@ -334,7 +354,8 @@ def make_batches(
 
 # %% ../nbs/fine_tuning/03_data_preparation.ipynb #c08ae218
 def normalize_prompt(record: dict) -> str:
-    "Instruction + input, lowercased, with punctuation and runs of whitespace reduced to single spaces."
+    """Instruction + input, lowercased, with punctuation and runs of whitespace reduced to single
+    spaces."""
     text = f"{record['instruction']} {record['input']}".lower()
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
@@ -344,7 +365,8 @@ def quality_report(
     tokenizer: PretrainedTokenizer | None = None,
     max_output_tokens: int = 128,
 ) -> dict[str, dict]:
-    "Counts (and record indices) of duplicates, empty and overlong outputs per split, and prompt overlap between splits."
+    """Counts (and record indices) of duplicates, empty and overlong outputs per split, and prompt
+    overlap between splits."""
     report: dict[str, dict] = {}
     for name, records in splits.items():
         for r in records:

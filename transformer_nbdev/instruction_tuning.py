@@ -48,7 +48,8 @@ __all__ = ['TUNING_METHODS', 'ADAPTER_DTYPES', 'answer_prompt', 'generate_answer
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #5e734ca3
 def answer_prompt(record: dict, template: str = "chat") -> str:
-    "The text asking for `record`'s answer: the user message (chat; the tokenizer adds ChatML) or the Alpaca prompt."
+    """The text asking for `record`'s answer: the user message (chat; the tokenizer adds ChatML) or
+    the Alpaca prompt."""
     if template == "chat":
         return chat_messages(record)[0]["content"]
     if template == "alpaca":
@@ -57,7 +58,8 @@ def answer_prompt(record: dict, template: str = "chat") -> str:
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #bc36a7cb
 def _decode_answer(ids: list[int], tokenizer: PretrainedTokenizer) -> str:
-    "Generated ids up to the first <|im_end|>, as text without special tokens and surrounding whitespace."
+    """Generated ids up to the first <|im_end|>, as text without special tokens and surrounding
+    whitespace."""
     if tokenizer.eos_id in ids:
         ids = ids[: ids.index(tokenizer.eos_id)]
     return tokenizer.decode(ids, skip_special=True).strip()
@@ -72,7 +74,8 @@ def generate_answers(
     batch_size: int = 8,
     template: str = "chat",
 ) -> list[str]:
-    "Greedy answers (stopping at <|im_end|>) to `records`, generated `batch_size` prompts at a time with a KV cache."
+    """Greedy answers (stopping at <|im_end|>) to `records`, generated `batch_size` prompts at a
+    time with a KV cache."""
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens={max_new_tokens} must be at least 1")
     if batch_size < 1:
@@ -156,7 +159,8 @@ def save_answers(
 
 
 def load_answers(path: str | os.PathLike) -> dict[str, Any]:
-    "Read a file written by `save_answers`: {'metadata': {...}, 'records': [{instruction, input, output, answer}, ...]}."
+    """Read a file written by `save_answers`: {'metadata': {...}, 'records': [{instruction, input,
+    output, answer}, ...]}."""
     data = json.loads(Path(path).read_text())
     if (
         not isinstance(data, dict)
@@ -164,13 +168,15 @@ def load_answers(path: str | os.PathLike) -> dict[str, Any]:
         or any("answer" not in r for r in data["records"])
     ):
         raise ValueError(
-            f"{path} is not an answers file written by save_answers (no 'records' with 'answer' fields)"
+            f"{path} is not an answers file written by save_answers (no 'records' with 'answer' "
+            "fields)"
         )
     return data
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #e917328f
 def cpu_description() -> dict[str, Any]:
-    "The processor (from /proc/cpuinfo on Linux), its number of logical cores and the threads PyTorch uses."
+    """The processor (from /proc/cpuinfo on Linux), its number of logical cores and the threads
+    PyTorch uses."""
     return {
         "cpu": cpu_model(),
         "logical_cores": os.cpu_count(),
@@ -185,7 +191,8 @@ ADAPTER_DTYPES = ("float32", "float16", "bfloat16")
 
 @dataclass
 class InstructionTuningConfig:
-    "Settings of an instruction-tuning run; the defaults are chapter 12's LoRA run of SmolLM2-135M-Instruct."
+    """Settings of an instruction-tuning run; the defaults are chapter 12's LoRA run of
+    SmolLM2-135M-Instruct."""
 
     method: str = "lora"  # "lora", "full", or "prepared" (train the parameters left trainable)
     template: str = "chat"  # prompt format: "chat" (the model's ChatML) or "alpaca"
@@ -237,7 +244,8 @@ def save_adapter(
     dtype: str = "float16",
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    "Chapter 10's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is left unchanged."
+    """Chapter 10's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is
+    left unchanged."""
     if dtype not in ADAPTER_DTYPES:
         raise ValueError(f"dtype={dtype!r} must be one of {list(ADAPTER_DTYPES)}")
     params = [
@@ -256,7 +264,8 @@ def save_adapter(
 
 
 def _status_mb(key: str) -> float | None:
-    "A memory line of /proc/self/status (VmRSS: now, VmHWM: peak) in MiB; None where it does not exist (not Linux)."
+    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak) in MiB; None where it does not
+    exist (not Linux)."""
     try:
         with open("/proc/self/status") as f:
             return next(
@@ -275,7 +284,8 @@ def peak_rss_mb() -> float | None:
 
 
 def reset_peak_rss() -> bool:
-    "Reset the process's peak-RSS mark (VmHWM) to its current RSS; False where that is not possible."
+    """Reset the process's peak-RSS mark (VmHWM) to its current RSS; False where that is not
+    possible."""
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
@@ -298,7 +308,8 @@ def tune(
     | None = None,  # if set: the adapter (or full weights) and {method}_result.json
     verbose: bool = True,
 ) -> dict[str, Any]:
-    "Instruction-tune `model` on splits['train'], keeping the parameters with the best validation loss; returns the run's record."
+    """Instruction-tune `model` on splits['train'], keeping the parameters with the best validation
+    loss; returns the run's record."""
     c = config if config is not None else InstructionTuningConfig()
     for name in ("train", "val"):
         if not splits.get(name):
@@ -382,7 +393,8 @@ def tune(
             )
             print(
                 f"step {trainer.step:4d}/{total_steps}: {train_part}val loss {val_loss:.4f}"
-                f"{' *' if best['step'] == trainer.step else ''}  [{time.perf_counter() - start:.0f} s]",
+                f"{' *' if best['step'] == trainer.step else ''}  "
+                f"[{time.perf_counter() - start:.0f} s]",
                 flush=True,
             )
 

@@ -28,8 +28,10 @@ __all__ = ['LORA_CONFIG_KEY', 'is_linear_like', 'LoRALinear', 'lora_layers', 'fi
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #526f65a0
 def is_linear_like(module: nn.Module) -> bool:
-    """An `nn.Linear`, or a module whose class declares `linear_like = True`: it computes x W^T + b and has
-    `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. chapter 14's 4-bit `QuantLinear`)."""
+    """An `nn.Linear`, or a module whose class declares `linear_like = True`: it computes x W^T + b
+    and has
+    `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. chapter 14's 4-bit
+    `QuantLinear`)."""
     return isinstance(module, nn.Linear) or getattr(type(module), "linear_like", False) is True
 
 
@@ -43,11 +45,13 @@ def _check_lora_args(r, alpha, dropout) -> tuple[int, float, float]:
 
 
 class LoRALinear(nn.Module):
-    "A frozen linear layer (`nn.Linear` or linear-like) plus a trainable low-rank update: h = W_0 x + b + scaling * B A dropout(x)."
+    """A frozen linear layer (`nn.Linear` or linear-like) plus a trainable low-rank update: h = W_0
+    x + b + scaling * B A dropout(x)."""
 
     def __init__(
         self,
-        base_layer: nn.Module,  # the pretrained layer W_0 (and bias b): nn.Linear or linear-like; frozen
+        # the pretrained layer W_0 (and bias b): nn.Linear or linear-like; frozen
+        base_layer: nn.Module,
         r: int = 8,  # rank of the update
         alpha: float = 16.0,  # scaling numerator: scaling = alpha / r (or alpha / sqrt(r))
         dropout: float = 0.0,  # dropout on the adapter branch's input only
@@ -56,7 +60,8 @@ class LoRALinear(nn.Module):
         super().__init__()
         if not is_linear_like(base_layer):
             raise ValueError(
-                f"base_layer must be an nn.Linear (or a module marked linear_like), got {type(base_layer).__name__}"
+                "base_layer must be an nn.Linear (or a module marked linear_like), got "
+                f"{type(base_layer).__name__}"
             )
         r, alpha, dropout = _check_lora_args(r, alpha, dropout)
         self.base_layer = base_layer
@@ -66,7 +71,9 @@ class LoRALinear(nn.Module):
         self.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         if isinstance(base_layer, nn.Linear):
             factory = dict(device=base_layer.weight.device, dtype=base_layer.weight.dtype)
-        else:  # e.g. a 4-bit base: the adapters train in float32 on the base's device (reading .weight could dequantize)
+        # e.g. a 4-bit base: the adapters train in float32 on the base's device (reading .weight
+        # could dequantize)
+        else:
             device = next(itertools.chain(base_layer.parameters(), base_layer.buffers())).device
             factory = dict(device=device, dtype=torch.float32)
         self.lora_A = nn.Linear(self.in_features, r, bias=False, **factory)  # A: (r, d_in)
@@ -77,7 +84,8 @@ class LoRALinear(nn.Module):
             p.requires_grad_(False)
 
     def reset_lora_parameters(self) -> None:
-        "A as nn.Linear's default (kaiming_uniform, a=sqrt(5)), B = 0: the update BA starts at exactly zero."
+        """A as nn.Linear's default (kaiming_uniform, a=sqrt(5)), B = 0: the update BA starts at
+        exactly zero."""
         nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
         nn.init.zeros_(self.lora_B.weight)
 
@@ -119,7 +127,8 @@ def merge(self: LoRALinear) -> None:
         self.base_layer, nn.Linear
     ):  # e.g. 4-bit codes: W_0 + ΔW would have to be quantized again
         raise ValueError(
-            f"cannot merge into a {type(self.base_layer).__name__}: only an nn.Linear base has a weight tensor "
+            f"cannot merge into a {type(self.base_layer).__name__}: only an nn.Linear base has a "
+            "weight tensor "
             f"to add ΔW to; dequantize the base first or keep the adapter separate"
         )
     self.w0 = self.base_layer.weight.detach().clone()  # unmerge restores exactly this W_0
@@ -158,7 +167,8 @@ def lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
 
 
 def find_target_modules(model: nn.Module, target_modules: str | Sequence[str]) -> list[str]:
-    "Names of the modules of `model` that `target_modules` selects (never the insides of a `LoRALinear`)."
+    """Names of the modules of `model` that `target_modules` selects (never the insides of a
+    `LoRALinear`)."""
     patterns = _as_patterns(target_modules)
     inside = tuple(f"{name}." for name in lora_layers(model))
     return [
@@ -176,13 +186,15 @@ def apply_lora(
     dropout: float = 0.0,  # dropout on the adapter branches' inputs
     use_rslora: bool = False,
 ) -> nn.Module:  # scaling = alpha / sqrt(r)
-    "Replace the selected `nn.Linear` (or linear-like) modules of `model` by `LoRALinear`s and freeze every other parameter."
+    """Replace the selected `nn.Linear` (or linear-like) modules of `model` by `LoRALinear`s and
+    freeze every other parameter."""
     r, alpha, dropout = _check_lora_args(r, alpha, dropout)
     names = find_target_modules(model, target_modules)
     if not names:
         linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
         raise ValueError(
-            f"target_modules={_as_patterns(target_modules)} matched no module of {type(model).__name__}; "
+            f"target_modules={_as_patterns(target_modules)} matched no module of "
+            f"{type(model).__name__}; "
             f"its linear layers are named like {linear[:4]}"
         )
     modules = dict(model.named_modules())
@@ -195,7 +207,8 @@ def apply_lora(
         ):
             raise ValueError(
                 f"{name} is a {type(modules[name]).__name__}; LoRA wraps nn.Linear layers only "
-                f"(or modules marked linear_like), so choose target_modules that select linear layers"
+                "(or modules marked linear_like), so choose target_modules that select linear "
+                "layers"
             )
     adapters = {
         id(p) for l in lora_layers(model).values() for p in (l.lora_A.weight, l.lora_B.weight)
@@ -215,7 +228,8 @@ def apply_lora(
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #e53c3180
 def merge_lora(model: nn.Module, unload: bool = False) -> nn.Module:
-    "Merge every adapter into its base weight; `unload=True` also replaces each `LoRALinear` by its merged `nn.Linear`."
+    """Merge every adapter into its base weight; `unload=True` also replaces each `LoRALinear` by
+    its merged `nn.Linear`."""
     layers = lora_layers(model)
     if not layers:
         raise ValueError(f"{type(model).__name__} has no LoRA layers: call apply_lora first")
@@ -257,7 +271,8 @@ LORA_CONFIG_KEY = (
 
 
 def lora_state_dict(model: nn.Module) -> dict[str, Tensor]:
-    "Only the adapter matrices: `{module}.lora_A.weight` and `{module}.lora_B.weight` of every `LoRALinear`."
+    """Only the adapter matrices: `{module}.lora_A.weight` and `{module}.lora_B.weight` of every
+    `LoRALinear`."""
     return {
         f"{name}.{ab}.weight": getattr(layer, ab).weight
         for name, layer in lora_layers(model).items()
@@ -275,7 +290,8 @@ def lora_config(model: nn.Module) -> dict:
     }
     if len(settings) > 1:
         raise ValueError(
-            f"the adapters use different settings {sorted(settings)}; save_lora stores one setting for all"
+            f"the adapters use different settings {sorted(settings)}; save_lora stores one setting "
+            "for all"
         )
     r, alpha, dropout, use_rslora = settings.pop()
     return dict(
@@ -286,7 +302,8 @@ def lora_config(model: nn.Module) -> dict:
 def save_lora(
     model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
 ) -> Path:
-    "Write the model's adapter matrices (not the base weights) and settings to a safetensors file; atomic."
+    """Write the model's adapter matrices (not the base weights) and settings to a safetensors file;
+    atomic."""
     config = lora_config(model)
     tensors = {k: v.detach().contiguous().cpu() for k, v in lora_state_dict(model).items()}
     meta = {"format": "pt", LORA_CONFIG_KEY: json.dumps(config), **(metadata or {})}
@@ -308,14 +325,16 @@ def read_lora_config(path: str | os.PathLike) -> dict:
         ) from e
     if LORA_CONFIG_KEY not in meta:
         raise ValueError(
-            f"{path} is a safetensors file but not a LoRA adapter: its metadata has no {LORA_CONFIG_KEY!r}"
+            f"{path} is a safetensors file but not a LoRA adapter: its metadata has no "
+            f"{LORA_CONFIG_KEY!r}"
         )
     return json.loads(meta[LORA_CONFIG_KEY])
 
 
 @torch.no_grad()
 def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    "Load an adapter file into `model`, first wrapping the modules it names if the model has no adapters yet."
+    """Load an adapter file into `model`, first wrapping the modules it names if the model has no
+    adapters yet."""
     config = read_lora_config(path)
     names = config["target_modules"]
     r, alpha, dropout = _check_lora_args(config["r"], config["alpha"], config["dropout"])
@@ -343,7 +362,8 @@ def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
     layers = lora_layers(model)
     if set(layers) != set(names):
         raise ValueError(
-            f"the adapter file adapts {sorted(set(names) - set(layers))[:3]}... which the model does not, "
+            f"the adapter file adapts {sorted(set(names) - set(layers))[:3]}... which the model "
+            "does not, "
             f"or the model adapts {sorted(set(layers) - set(names))[:3]}... which the file does not"
         )
     if any(l.merged for l in layers.values()):
@@ -352,12 +372,14 @@ def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
     ours = lora_state_dict(model)
     if set(tensors) != set(ours):
         raise ValueError(
-            f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the model's adapters"
+            f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the "
+            "model's adapters"
         )
     for k, v in tensors.items():  # every check before the first copy
         if v.shape != ours[k].shape:
             raise ValueError(
-                f"{k} has shape {tuple(v.shape)} in {path}, the model expects {tuple(ours[k].shape)} (different r?)"
+                f"{k} has shape {tuple(v.shape)} in {path}, the model expects "
+                f"{tuple(ours[k].shape)} (different r?)"
             )
         check_finite(f"{k} in {path}", v)
     for k, v in tensors.items():

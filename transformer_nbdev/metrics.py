@@ -33,8 +33,10 @@ __all__ = ['METRICS', 'causal_lm_nll', 'perplexity', 'CorpusMetric', 'mean_metri
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #856113ed
 def causal_lm_nll(logits: Tensor, labels: Tensor, ignore_index: int = -100) -> tuple[float, int]:
-    """Summed negative log-likelihood (nats) of `labels` (B, T) under a causal LM's `logits` (B, T, V), and the number
-    of tokens scored. The logits at position t predict `labels[:, t + 1]` (labels are the input ids, as in Hugging
+    """Summed negative log-likelihood (nats) of `labels` (B, T) under a causal LM's `logits` (B, T,
+    V), and the number
+    of tokens scored. The logits at position t predict `labels[:, t + 1]` (labels are the input ids,
+    as in Hugging
     Face); labels equal to `ignore_index` (prompt, padding) are not scored."""
     if logits.dim() != 3:
         raise ValueError(
@@ -42,7 +44,8 @@ def causal_lm_nll(logits: Tensor, labels: Tensor, ignore_index: int = -100) -> t
         )
     if labels.shape != logits.shape[:2]:
         raise ValueError(
-            f"labels must have shape {tuple(logits.shape[:2])} (batch, seq_len) like logits, got {tuple(labels.shape)}"
+            f"labels must have shape {tuple(logits.shape[:2])} (batch, seq_len) like logits, got "
+            f"{tuple(labels.shape)}"
         )
     targets = labels[:, 1:].reshape(-1)
     nll = F.cross_entropy(
@@ -55,7 +58,8 @@ def causal_lm_nll(logits: Tensor, labels: Tensor, ignore_index: int = -100) -> t
 
 
 def perplexity(nll_sum: float, n_tokens: int) -> float:
-    "exp(nll_sum / n_tokens): perplexity from a summed NLL (nats) and the number of tokens it covers."
+    """exp(nll_sum / n_tokens): perplexity from a summed NLL (nats) and the number of tokens it
+    covers."""
     if n_tokens <= 0:
         raise ValueError(f"n_tokens={n_tokens} must be positive: no token was scored")
     return math.exp(nll_sum / n_tokens)
@@ -63,8 +67,10 @@ def perplexity(nll_sum: float, n_tokens: int) -> float:
 # %% ../nbs/fine_tuning/05_metrics.ipynb #c0dc5517
 @dataclass(frozen=True)
 class CorpusMetric:
-    """A corpus-level metric as sacreBLEU computes one: `segment_stats(hypothesis, references)` reduces a sentence
-    to a vector of statistics, the vectors are summed over the corpus, and `score_from_stats(sum)` gives the score.
+    """A corpus-level metric as sacreBLEU computes one: `segment_stats(hypothesis, references)`
+    reduces a sentence
+    to a vector of statistics, the vectors are summed over the corpus, and `score_from_stats(sum)`
+    gives the score.
     Call it as `metric(hypotheses, references)`."""
 
     name: str
@@ -107,7 +113,8 @@ def _mean_score(stats: np.ndarray) -> float:
 
 
 def mean_metric(name: str, sentence_score: Callable[[str, str], float]) -> CorpusMetric:
-    "A corpus metric that is the mean over sentences of 100 x `sentence_score(hypothesis, reference)` (best reference)."
+    """A corpus metric that is the mean over sentences of 100 x `sentence_score(hypothesis,
+    reference)` (best reference)."""
     return CorpusMetric(name, partial(_best_sentence_score, sentence_score), _mean_score)
 
 
@@ -119,7 +126,8 @@ _PUNCTUATION = set(string.punctuation)
 
 
 def _chrf_words(text: str) -> list[str]:
-    "Words for chrF++: whitespace split, then one leading or trailing punctuation mark split off (as sacreBLEU)."
+    """Words for chrF++: whitespace split, then one leading or trailing punctuation mark split off
+    (as sacreBLEU)."""
     words = []
     for w in text.split():
         if len(w) > 1 and w[-1] in _PUNCTUATION:
@@ -132,7 +140,8 @@ def _chrf_words(text: str) -> list[str]:
 
 
 def _chrf_ngrams(text: str, char_order: int, word_order: int) -> list[Counter]:
-    "Counters of character n-grams (spaces removed), n = 1..char_order, then word n-grams, n = 1..word_order."
+    """Counters of character n-grams (spaces removed), n = 1..char_order, then word n-grams, n =
+    1..word_order."""
     chars = "".join(text.split())
     counters = [
         Counter(chars[i : i + n] for i in range(len(chars) - n + 1))
@@ -148,10 +157,12 @@ def _chrf_ngrams(text: str, char_order: int, word_order: int) -> list[Counter]:
 def chrf_from_stats(
     stats: Sequence[float], char_order: int = 6, word_order: int = 0, beta: float = 2.0
 ) -> float:
-    "chrF (0-100) from summed statistics `[h_1, r_1, m_1, h_2, r_2, m_2, ...]` (hypothesis, reference, matched counts)."
+    """chrF (0-100) from summed statistics `[h_1, r_1, m_1, h_2, r_2, m_2, ...]` (hypothesis,
+    reference, matched counts)."""
     if len(stats) != 3 * (char_order + word_order):
         raise ValueError(
-            f"stats has {len(stats)} values, expected 3 * (char_order + word_order) = {3 * (char_order + word_order)}"
+            f"stats has {len(stats)} values, expected 3 * (char_order + word_order) = "
+            f"{3 * (char_order + word_order)}"
         )
     precision = recall = 0.0
     effective_order = 0
@@ -179,7 +190,8 @@ def chrf_segment_stats(
     word_order: int = 0,
     beta: float = 2.0,
 ) -> list[int]:
-    "chrF statistics of one sentence, `[h_n, r_n, m_n]` for each order, against its best reference (highest chrF)."
+    """chrF statistics of one sentence, `[h_n, r_n, m_n]` for each order, against its best reference
+    (highest chrF)."""
     references = [r for r in references if r is not None]
     if not references:
         raise ValueError(f"hypothesis {hypothesis!r} has no reference (all are None)")
@@ -236,7 +248,8 @@ _VALID_TOKEN = re.compile(r"^[a-z0-9]+$")
 
 
 def rouge_tokenize(text: str, stemmer: Callable[[str], str] | None = None) -> list[str]:
-    "`rouge-score`'s default tokenizer: lowercase, non-[a-z0-9] runs become spaces, split; optional stemming of long tokens."
+    """`rouge-score`'s default tokenizer: lowercase, non-[a-z0-9] runs become spaces, split;
+    optional stemming of long tokens."""
     tokens = _NON_ALPHANUMERIC.sub(" ", text.lower()).split()
     if stemmer is not None:
         tokens = [stemmer(t) if len(t) > 3 else t for t in tokens]
@@ -259,7 +272,8 @@ def _prf(overlap: int, n_hyp: int, n_ref: int) -> RougeScore:
 def rouge_n(
     hypothesis: str, reference: str, n: int = 1, stemmer: Callable[[str], str] | None = None
 ) -> RougeScore:
-    "ROUGE-N of `hypothesis` against `reference`: clipped n-gram overlap over hypothesis (P) and reference (R) n-grams."
+    """ROUGE-N of `hypothesis` against `reference`: clipped n-gram overlap over hypothesis (P) and
+    reference (R) n-grams."""
     if n < 1:
         raise ValueError(f"n={n} must be at least 1")
     h, r = rouge_tokenize(hypothesis, stemmer), rouge_tokenize(reference, stemmer)
@@ -269,7 +283,8 @@ def rouge_n(
 
 
 def lcs_length(a: Sequence, b: Sequence) -> int:
-    "Length of the longest common subsequence of `a` and `b` (dynamic programming, one row at a time)."
+    """Length of the longest common subsequence of `a` and `b` (dynamic programming, one row at a
+    time)."""
     previous = [0] * (len(b) + 1)
     for x in a:
         current = [0]
@@ -282,7 +297,8 @@ def lcs_length(a: Sequence, b: Sequence) -> int:
 def rouge_l(
     hypothesis: str, reference: str, stemmer: Callable[[str], str] | None = None
 ) -> RougeScore:
-    "ROUGE-L of `hypothesis` against `reference`: longest common subsequence over hypothesis (P) and reference (R) length."
+    """ROUGE-L of `hypothesis` against `reference`: longest common subsequence over hypothesis (P)
+    and reference (R) length."""
     h, r = rouge_tokenize(hypothesis, stemmer), rouge_tokenize(reference, stemmer)
     if not h or not r:
         return RougeScore(0.0, 0.0, 0.0)
@@ -327,7 +343,8 @@ _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 
 
 def normalize_answer(text: str) -> str:
-    "SQuAD's answer normalization: lowercase, remove punctuation, remove articles (a, an, the), collapse whitespace."
+    """SQuAD's answer normalization: lowercase, remove punctuation, remove articles (a, an, the),
+    collapse whitespace."""
     text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
@@ -338,7 +355,8 @@ def exact_match_score(prediction: str, ground_truth: str) -> float:
 
 
 def token_f1_score(prediction: str, ground_truth: str) -> float:
-    "SQuAD's token F1 in [0, 1] between the bags of normalized words (1.0 if both are empty, 0.0 if only one is)."
+    """SQuAD's token F1 in [0, 1] between the bags of normalized words (1.0 if both are empty, 0.0
+    if only one is)."""
     p, g = normalize_answer(prediction).split(), normalize_answer(ground_truth).split()
     if not p or not g:
         return float(p == g)
@@ -389,7 +407,8 @@ METRICS: dict[str, CorpusMetric] = {
 # %% ../nbs/fine_tuning/05_metrics.ipynb #431b4c91
 @dataclass
 class BootstrapResult:
-    "Scores of systems A and B, their difference A - B, percentile confidence intervals and the bootstrap samples."
+    """Scores of systems A and B, their difference A - B, percentile confidence intervals and the
+    bootstrap samples."""
 
     metric: str
     score_a: float
@@ -410,14 +429,17 @@ class BootstrapResult:
         level = f"{self.confidence:.0%} CI"
         return (
             f"{self.metric}: A {self.score_a:.2f} [{self.ci_a[0]:.2f}, {self.ci_a[1]:.2f}]  "
-            f"B {self.score_b:.2f} [{self.ci_b[0]:.2f}, {self.ci_b[1]:.2f}]  A - B {self.delta:+.2f} "
-            f"[{self.ci_delta[0]:+.2f}, {self.ci_delta[1]:+.2f}] ({level}; A better in {self.a_wins:.1%} "
+            f"B {self.score_b:.2f} [{self.ci_b[0]:.2f}, {self.ci_b[1]:.2f}]  A - B "
+            f"{self.delta:+.2f} "
+            f"[{self.ci_delta[0]:+.2f}, {self.ci_delta[1]:+.2f}] ({level}; A better in "
+            f"{self.a_wins:.1%} "
             f"of {len(self.samples_a)} resamples)"
         )
 
 
 def _is_stream_list(references: Sequence, n: int) -> bool:
-    "True for sacreBLEU's list of reference streams, False for one reference (or label) per hypothesis."
+    """True for sacreBLEU's list of reference streams, False for one reference (or label) per
+    hypothesis."""
     return len(references) > 0 and all(
         isinstance(s, (list, tuple)) and len(s) == n for s in references
     )
@@ -437,9 +459,12 @@ def paired_bootstrap(
     seed: int = 0,
     confidence: float = 0.95,
 ) -> BootstrapResult:
-    """Paired bootstrap resampling (Koehn, 2004): scores of systems A and B and of A - B with percentile confidence
-    intervals, from `n_resamples` test sets drawn with replacement (the same draws for both systems).
-    `metric_fn` is a `CorpusMetric` (fast: statistics are reweighted) or any `metric_fn(hypotheses, references)`."""
+    """Paired bootstrap resampling (Koehn, 2004): scores of systems A and B and of A - B with
+    percentile confidence
+    intervals, from `n_resamples` test sets drawn with replacement (the same draws for both
+    systems).
+    `metric_fn` is a `CorpusMetric` (fast: statistics are reweighted) or any `metric_fn(hypotheses,
+    references)`."""
     n = len(sys_a)
     if len(sys_b) != n:
         raise ValueError(f"sys_a has {n} outputs but sys_b has {len(sys_b)}")

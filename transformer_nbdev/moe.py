@@ -29,7 +29,8 @@ def load_balancing_loss(
 
 # %% ../nbs/foundations/07e_moe.ipynb #42b397d3
 class MoEFeedForward(nn.Module):
-    "Mixture of experts: a router sends each token to the `top_k` of `n_experts` feed-forward networks and mixes their outputs."
+    """Mixture of experts: a router sends each token to the `top_k` of `n_experts` feed-forward
+    networks and mixes their outputs."""
 
     def __init__(
         self,
@@ -63,7 +64,8 @@ class MoEFeedForward(nn.Module):
         )
 
     def route(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        "x (N, d_model) -> weights g (N, k) summing to 1, experts (N, k), router probabilities p (N, n_experts)."
+        """x (N, d_model) -> weights g (N, k) summing to 1, experts (N, k), router probabilities p
+        (N, n_experts)."""
         z = self.router(x)  # (N, N_E) logits
         top_z, experts = z.topk(self.top_k, dim=-1)  # T(x): the k largest logits
         return top_z.softmax(-1), experts, z.softmax(-1)
@@ -92,7 +94,8 @@ def active_params(
     model: nn.Module,  # any model; MoE layers are the modules with `experts` and `top_k`
     non_embedding: bool = True,  # leave out `tok_emb` / `pos_emb` tables (as GPT.num_params)
 ) -> int:
-    "Parameters used for one token: all of them, minus the (n_experts - top_k) skipped experts of every MoE layer."
+    """Parameters used for one token: all of them, minus the (n_experts - top_k) skipped experts of
+    every MoE layer."""
     seen, n = set(), 0
     for name, p in model.named_parameters():
         if non_embedding and name.split(".")[0] in ("tok_emb", "pos_emb"):

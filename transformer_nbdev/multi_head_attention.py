@@ -18,7 +18,8 @@ from .embeddings import check_float, check_int, check_tensor
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #6910739a
 def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
-    "(B, H_kv, T, d) -> (B, H_kv*n_rep, T, d): kv head j becomes heads j*n_rep .. j*n_rep+n_rep-1 (as Hugging Face)."
+    """(B, H_kv, T, d) -> (B, H_kv*n_rep, T, d): kv head j becomes heads j*n_rep .. j*n_rep+n_rep-1
+    (as Hugging Face)."""
     if n_rep == 1:
         return x
     B, H_kv, T, d = x.shape
@@ -26,7 +27,8 @@ def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #0610c9a6
 class KVCache:
-    "Preallocated keys and values (B, H_kv, max_len, head_dim) of past positions, for incremental decoding."
+    """Preallocated keys and values (B, H_kv, max_len, head_dim) of past positions, for incremental
+    decoding."""
 
     def __init__(
         self,
@@ -59,7 +61,8 @@ class KVCache:
             )
         if self.length + T_new > self.max_len:
             raise ValueError(
-                f"KVCache is full: {self.length} cached + {T_new} new positions exceed max_len={self.max_len}"
+                f"KVCache is full: {self.length} cached + {T_new} new positions exceed "
+                f"max_len={self.max_len}"
             )
         self.k[:, :, self.length : self.length + T_new] = k
         self.v[:, :, self.length : self.length + T_new] = v
@@ -71,7 +74,8 @@ class KVCache:
         return self.k[:, :, : self.length], self.v[:, :, : self.length]
 
     def reorder(self, index: Tensor) -> None:
-        "Keep batch rows `index` (in that order, repeats allowed), as beam search does with its hypotheses."
+        """Keep batch rows `index` (in that order, repeats allowed), as beam search does with its
+        hypotheses."""
         self.k, self.v = self.k.index_select(0, index), self.v.index_select(0, index)
 
     def reset(self) -> None:
@@ -86,13 +90,15 @@ class KVCache:
     def __repr__(self) -> str:
         B, H, L, d = self.k.shape
         return (
-            f"KVCache(batch_size={B}, n_kv_heads={H}, head_dim={d}, max_len={L}, length={self.length}, "
+            f"KVCache(batch_size={B}, n_kv_heads={H}, head_dim={d}, max_len={L}, "
+            f"length={self.length}, "
             f"cross={self.cross}, dtype={self.k.dtype})"
         )
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #60e620fb
 class MultiHeadAttention(nn.Module):
-    "Multi-head attention (Vaswani et al. 2017) with optional grouped-query attention, key/value cache and RoPE."
+    """Multi-head attention (Vaswani et al. 2017) with optional grouped-query attention, key/value
+    cache and RoPE."""
 
     def __init__(
         self,
@@ -135,7 +141,10 @@ class MultiHeadAttention(nn.Module):
         return x.view(x.size(0), x.size(1), n, self.head_dim).transpose(1, 2)
 
     def extra_repr(self) -> str:
-        return f"n_heads={self.n_heads}, n_kv_heads={self.n_kv_heads}, head_dim={self.head_dim}, dropout={self.dropout}"
+        return (
+            f"n_heads={self.n_heads}, n_kv_heads={self.n_kv_heads}, head_dim={self.head_dim}, "
+            f"dropout={self.dropout}"
+        )
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #d9d1a61d
 @patch
@@ -149,7 +158,8 @@ def forward(
     ] = None,  # bool, True = may attend, broadcastable to (B, n_heads, T_q, T_k)
     is_causal: bool = False,  # add the causal mask (aligned to the last position, so cache-aware)
     cache: Optional[KVCache] = None,  # keys/values of earlier positions, updated in place
-    need_weights: bool = False,  # return the attention weights (explicit path) instead of None (fast path)
+    # return the attention weights (explicit path) instead of None (fast path)
+    need_weights: bool = False,
     positions: Optional[
         Tensor
     ] = None,  # (T,) or (B, T) position ids for rope; None: consecutive from the cache length
@@ -213,7 +223,8 @@ def forward(
             self.n_rep > 1
         )  # SDPA shares each key/value head among n_rep query heads itself, without copying them
         if is_causal and mask is None and T_q == T_k:
-            # SDPA's own flag (top-left aligned, the same as ours when T_q == T_k) allows FlashAttention kernels
+            # SDPA's own flag (top-left aligned, the same as ours when T_q == T_k) allows
+            # FlashAttention kernels
             out = F.scaled_dot_product_attention(
                 Q, K, V, dropout_p=dropout_p, is_causal=True, enable_gqa=gqa
             )

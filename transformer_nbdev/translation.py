@@ -38,7 +38,8 @@ from .embeddings import check_int
 # %% ../nbs/foundations/06j_translation.ipynb #5cd7ea7b
 @dataclass
 class TranslationConfig:
-    "Everything that defines a Multi30k translation run: data, tokenizer, model, optimisation, decoding."
+    """Everything that defines a Multi30k translation run: data, tokenizer, model, optimisation,
+    decoding."""
 
     src_lang: str = "de"  # source language
     tgt_lang: str = "en"  # target language
@@ -92,7 +93,8 @@ class TranslationConfig:
 
 
 def build_model(config: TranslationConfig, vocab_size: int) -> Transformer:
-    "The run's Transformer: one shared vocabulary, embeddings tied between encoder, decoder and output layer."
+    """The run's Transformer: one shared vocabulary, embeddings tied between encoder, decoder and
+    output layer."""
     c = config
     return Transformer(
         vocab_size,
@@ -113,7 +115,8 @@ def build_model(config: TranslationConfig, vocab_size: int) -> Transformer:
 
 # %% ../nbs/foundations/06j_translation.ipynb #07e5b535
 def average_state_dicts(state_dicts: Sequence[dict]) -> dict:
-    "The element-wise mean of several state dicts of one model (checkpoint averaging, section 6.1 of the paper)."
+    """The element-wise mean of several state dicts of one model (checkpoint averaging, section 6.1
+    of the paper)."""
     if len(state_dicts) == 0:
         raise ValueError("state_dicts is empty: need at least one state dict to average")
     keys = state_dicts[0].keys()
@@ -170,18 +173,21 @@ def translate(
         import warnings
 
         warnings.warn(
-            f"{n_capped} of {len(sentences)} translations reached the length bound without an end token"
+            f"{n_capped} of {len(sentences)} translations reached the length bound without an end "
+            "token"
         )
     return out
 
 # %% ../nbs/foundations/06j_translation.ipynb #fc74c857
 def load_pairs(split: str, config: TranslationConfig, cache_dir=None) -> list[tuple[str, str]]:
-    "Multi30k `split` ('train', 'val' or 'test' = test 2016) as (source, target) pairs in the run's direction."
+    """Multi30k `split` ('train', 'val' or 'test' = test 2016) as (source, target) pairs in the
+    run's direction."""
     return load_multi30k(split, (config.src_lang, config.tgt_lang), cache_dir)
 
 
 def write_lines(path, lines: Sequence[str]) -> Path:
-    "Write one sentence per line, atomically; a sentence containing a newline is an error, not a silent split."
+    """Write one sentence per line, atomically; a sentence containing a newline is an error, not a
+    silent split."""
     for i, line in enumerate(lines):
         if "\n" in line:
             raise ValueError(f"lines[{i}] contains a newline: one sentence per line is required")
@@ -202,7 +208,8 @@ def train_translation(
     progress: bool = True,  # progress bars
     progress_interval: float = 30.0,  # seconds between progress-bar refreshes
 ) -> dict:
-    """Train on Multi30k, average the last epochs, and write tokenizer.json, model/, history.json and run.json to
+    """Train on Multi30k, average the last epochs, and write tokenizer.json, model/, history.json
+    and run.json to
     `out_dir`. Returns run.json's contents."""
     c, out = config, Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +295,8 @@ def train_translation(
 
 # %% ../nbs/foundations/06j_translation.ipynb #9dd1df20
 def load_translation_run(out_dir) -> tuple[Transformer, BPETokenizer, dict]:
-    "The averaged model (in eval mode), the tokenizer and run.json of a finished `train_translation` run."
+    """The averaged model (in eval mode), the tokenizer and run.json of a finished
+    `train_translation` run."""
     out = Path(out_dir)
     for f in ("run.json", "tokenizer.json", "model/model.safetensors"):
         if not (out / f).is_file():
@@ -313,7 +321,8 @@ def evaluate_translation(
     max_len_a: float = 1.5,
     max_len_b: int = 10,
 ) -> dict:
-    """Translate the sources of `pairs`, write the hypotheses to `out_dir/{name}.beam{num_beams}.hyp` and score them
+    """Translate the sources of `pairs`, write the hypotheses to
+    `out_dir/{name}.beam{num_beams}.hyp` and score them
     with corpus BLEU (sacreBLEU's defaults); the result is also recorded in `out_dir/bleu.json`."""
     out = Path(out_dir)
     t0 = time.perf_counter()
@@ -359,7 +368,8 @@ def tnb_translate(
     threads: int = 0,  # torch threads; 0: PyTorch's default
     quiet: bool = False,  # no progress bars
 ):
-    """Train a Transformer on Multi30k German->English, translate test 2016 with beam search, print its BLEU.
+    """Train a Transformer on Multi30k German->English, translate test 2016 with beam search, print
+    its BLEU.
     Example: tnb_translate --epochs 1 --max_train_pairs 2000 --out quick_run"""
     with options():  # every option is checked, and the plan printed, before any work starts
         for name, value in (("epochs", epochs), ("d_model", d_model), ("n_layers", n_layers)):
@@ -393,7 +403,8 @@ def tnb_translate(
     )
     run = train_translation(c, out, progress=not quiet)
     print(
-        f"trained {run['n_params']:,} parameters for {c.epochs} epochs in {run['train_seconds'] / 60:.1f} min "
+        f"trained {run['n_params']:,} parameters for {c.epochs} epochs in "
+        f"{run['train_seconds'] / 60:.1f} min "
         f"({run['tokens_per_s']:,.0f} tokens/s); validation loss {run['val_loss_averaged']:.3f}"
     )
     model, tokenizer, _ = load_translation_run(out)
@@ -409,5 +420,6 @@ def tnb_translate(
         max_len_b=c.max_len_b,
     )
     print(
-        f"test 2016, beam {num_beams}: {result['bleu_str']}; hypotheses in {Path(out) / result['hypotheses']}"
+        f"test 2016, beam {num_beams}: {result['bleu_str']}; hypotheses in "
+        f"{Path(out) / result['hypotheses']}"
     )
