@@ -37,7 +37,8 @@ class PositionwiseFeedForward(nn.Module):
         bias: bool = True,
     ):  # biases b_1, b_2 (the paper has them; many LLMs drop them)
         super().__init__()
-        d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=1)
+        # d_ff=0 is an empty sub-layer: the attention-only models of the induction-heads section (chapter 7)
+        d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=0)
         dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
         self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
         self.activation = get_activation(activation)

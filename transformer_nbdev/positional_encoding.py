@@ -231,6 +231,7 @@ class InteractiveFigure:
 
     def html(self) -> str:
         spec = json.dumps(self.spec, separators=(",", ":"), sort_keys=True)
+        spec = spec.replace("</", "<\\/")  # no string in the data can end the <script> early
         div = "tnb-vega-" + hashlib.sha256(spec.encode()).hexdigest()[:12]
         img = ""
         if self.png is not None:
