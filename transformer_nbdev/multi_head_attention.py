@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import Tensor, nn
 
-from .attention import make_causal_mask, scaled_dot_product_attention
+from .attention import _check_mask, make_causal_mask, scaled_dot_product_attention
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #6910739a
 def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
@@ -151,8 +151,8 @@ def forward(
     Tensor, Optional[Tensor]
 ]:  # output (B, T_q, d_model), weights (B, n_heads, T_q, T_k) or None
     "Multi-head attention of `query` over `key`/`value`; returns (output, weights or None)."
-    if mask is not None and mask.dtype != torch.bool:
-        raise ValueError(f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype}")
+    if mask is not None:
+        mask = _check_mask(mask)  # bool; a 0/1 float mask of the original project is converted
     key = query if key is None else key
     value = key if value is None else value
     B, T_q, _ = query.shape
