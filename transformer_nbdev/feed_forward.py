@@ -109,3 +109,11 @@ def make_feed_forward(
     raise ValueError(
         f"kind={kind!r} is not a feed-forward kind; expected one of {list(FEED_FORWARD_KINDS)}"
     )
+
+# %% ../nbs/foundations/04_feed_forward.ipynb #131f27c8
+def count_parameters(model: nn.Module) -> dict[str, int]:
+    "{'total', 'trainable', 'non_trainable'} numbers of parameters of `model`; a shared tensor counts once."
+    params = list(model.parameters())  # parameters() yields a shared tensor once
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    total = sum(p.numel() for p in params)
+    return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
