@@ -18,7 +18,7 @@ def _top_chapters(root):
 def _chromium():
     for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
         if p and Path(p).exists(): return p
-    pytest.fail("headless Chromium is needed for the site tests: apt-get install chromium (tools/test.sh does)")
+    return None  # no system browser: Playwright's own (`python -m playwright install chromium`)
 
 @pytest.fixture(scope="module")
 def server(built_site):

@@ -1,5 +1,6 @@
 """The book's two tables of contents (jupyter-book's book/_toc.yml, Quarto's _quarto.yml) agree with each other
 and with the notebooks on disk."""
+import importlib.util
 import yaml
 from pathlib import Path
 
@@ -43,3 +44,27 @@ def test_chapters_in_reading_order(root):
     for cap, files in jb_parts:
         names = [Path(f).name for f in files]
         assert names == sorted(names), f"{cap}: {names}"
+
+
+def _make_quarto(root):
+    spec = importlib.util.spec_from_file_location("make_quarto", root/"tools/make_quarto.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+def test_quarto_is_generated_from_jb_toc(root):
+    "_quarto.yml is exactly what tools/make_quarto.py writes from book/_toc.yml (never edited by hand)."
+    assert (root/"_quarto.yml").read_text() == _make_quarto(root).quarto_yml((root/"book/_toc.yml").read_text()), \
+        "_quarto.yml is stale or hand-edited: run python tools/make_quarto.py"
+
+def test_make_quarto_follows_any_toc(root):
+    "The generator reads any jupyter-book toc: renumbered files, nested sections, parts or plain chapters."
+    make = _make_quarto(root).quarto_yml
+    toc = ("root: nbs/index\nparts:\n  - caption: \"Part I: A\"\n    chapters:\n      - file: nbs/x/07_b\n"
+           "        sections:\n          - file: nbs/x/07b_c\n            sections:\n              - file: nbs/x/07c_d\n"
+           "  - caption: Appendix\n    chapters:\n      - file: nbs/y/01_e\n")
+    q = yaml.safe_load(make(toc))["book"]["chapters"]
+    assert q == ["nbs/index.ipynb", {"part": "Part I: A", "chapters": ["nbs/x/07_b.ipynb", "nbs/x/07b_c.ipynb",
+                 "nbs/x/07c_d.ipynb"]}, {"part": "Appendix", "chapters": ["nbs/y/01_e.ipynb"]}]
+    plain = yaml.safe_load(make("root: nbs/index\nchapters:\n  - file: nbs/a\n  - file: nbs/b\n"))
+    assert plain["book"]["chapters"] == ["nbs/index.ipynb", "nbs/a.ipynb", "nbs/b.ipynb"]

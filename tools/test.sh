@@ -7,10 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 start=$(date +%s)
 . tools/setup_env.sh
 mkdir -p _build
-if ! command -v chromium >/dev/null 2>&1 && ! [ -x /usr/bin/chromium ]; then
-  echo "== installing Debian's chromium for the site tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
-fi
+# The site tests use a system Chromium (Debian's /usr/bin/chromium) when there is one, else the browser that
+# `python -m playwright install chromium` puts in Playwright's cache (the CI workflow does that): no apt-get here.
 export TRANSFORMER_NBDEV_DATA_MIRROR=${TRANSFORMER_NBDEV_DATA_MIRROR:-$(cd .. && pwd)/shared/data}
 [ -d "$TRANSFORMER_NBDEV_DATA_MIRROR" ] || unset TRANSFORMER_NBDEV_DATA_MIRROR
 
@@ -20,6 +18,7 @@ before=$(snapshot)
 nbdev_export
 nbdev_clean
 python tools/make_readme.py
+python tools/make_quarto.py  # _quarto.yml is generated from book/_toc.yml
 after=$(snapshot)
 if [ "$before" != "$after" ]; then
   echo "FAIL: nbdev_export / nbdev_clean / README generation changed files:"
