@@ -1,7 +1,7 @@
 """The rendered book, opened in a real headless Chromium with no network: every chapter page loads with no
 console errors, makes no request off this machine, typesets at least one equation with MathJax, loads every
 figure, and the sidebar lists every chapter."""
-import functools, http.server, shutil, threading, yaml
+import functools, http.server, shutil, subprocess, threading, yaml
 from pathlib import Path
 import pytest
 
@@ -17,7 +17,9 @@ def _top_chapters(root):
 
 def _chromium():
     for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
-        if p and Path(p).exists(): return p
+        # a browser that runs (Ubuntu's chromium-browser can be a stub that asks for snap)
+        if p and Path(p).exists() and subprocess.run([p, "--version"], capture_output=True, timeout=60).returncode == 0:
+            return p
     return None  # no system browser: Playwright's own (`python -m playwright install chromium`)
 
 @pytest.fixture(scope="module")
