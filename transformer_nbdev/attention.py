@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['scaled_dot_product_attention', 'make_padding_mask', 'make_causal_mask', 'compute_attention_entropy', 'plot_attention',
-           'ScaledDotProductAttention']
+           'ScaledDotProductAttention', 'create_padding_mask', 'create_look_ahead_mask', 'visualize_attention_pattern']
 
 # %% ../nbs/foundations/02_attention.ipynb #939a8a98
 import math
+import warnings
 from typing import Optional
 
 import torch
@@ -15,9 +16,32 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 # %% ../nbs/foundations/02_attention.ipynb #bf2e15ed
-def _check_mask(mask: Tensor) -> None:
-    if mask.dtype != torch.bool:
-        raise ValueError(f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype}")
+_warned_float_mask = False  # the float-mask warning is given once per process
+
+
+def _check_mask(mask: Tensor) -> Tensor:
+    """`mask` as bool (True = may attend); a 0/1 float or integer mask (the original project's) is
+    converted."""
+    global _warned_float_mask
+    if mask.dtype == torch.bool:
+        return mask
+    if mask.is_complex() or not bool(((mask == 0) | (mask == 1)).all()):
+        raise ValueError(
+            f"mask must be a bool tensor (True = may attend), got dtype={mask.dtype} with values "
+            "other "
+            "than 0 and 1; an additive mask (0 = attend, -inf = masked) is not accepted: pass "
+            "`mask == 0`"
+        )
+    if not _warned_float_mask:
+        _warned_float_mask = True
+        warnings.warn(
+            f"mask has dtype={mask.dtype}: read as 1 = may attend, 0 = masked (the original "
+            "project's "
+            "convention); pass `mask.bool()` to use the book's boolean masks and silence this "
+            "warning",
+            stacklevel=3,
+        )
+    return mask != 0
 
 
 def scaled_dot_product_attention(
@@ -44,7 +68,7 @@ def scaled_dot_product_attention(
     scale = 1.0 / math.sqrt(d_k) if scale is None else scale
     scores = Q @ K.transpose(-2, -1) * scale  # (..., T_q, T_k)
     if mask is not None:
-        _check_mask(mask)
+        mask = _check_mask(mask)
         scores = scores.masked_fill(~mask, float("-inf"))  # e^-inf = 0: masked keys get no weight
     weights = scores.softmax(dim=-1)
     if mask is not None:
@@ -137,3 +161,64 @@ class ScaledDotProductAttention(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dropout={self.dropout}, scale={self.scale}"
+
+# %% ../nbs/foundations/02_attention.ipynb #e7afa444
+def create_padding_mask(
+    seq_len: int,  # number of key positions T
+    padding_positions: list[int] | Tensor | None = None,  # positions that are padding (masked)
+) -> Tensor:
+    """The original project's padding mask: bool (1, 1, 1, T), False at `padding_positions`, True
+    elsewhere."""
+    if seq_len < 1:
+        raise ValueError(f"seq_len={seq_len} must be >= 1")
+    ids = torch.zeros(1, seq_len, dtype=torch.long)
+    if padding_positions is not None:
+        pos = torch.as_tensor(padding_positions, dtype=torch.long).reshape(-1)
+        if pos.numel() and (pos.min() < 0 or pos.max() >= seq_len):
+            raise ValueError(f"padding_positions={pos.tolist()} must be in [0, seq_len={seq_len})")
+        ids[0, pos] = 1
+    return make_padding_mask(ids, pad_idx=1)  # one implementation: this chapter's make_padding_mask
+
+
+def create_look_ahead_mask(seq_len: int) -> Tensor:
+    "The original project's look-ahead mask: bool (1, 1, T, T), True on and below the diagonal."
+    if seq_len < 1:
+        raise ValueError(f"seq_len={seq_len} must be >= 1")
+    return make_causal_mask(seq_len)
+
+
+def visualize_attention_pattern(
+    # (T_q, T_k), (H, T_q, T_k) or (B, H, T_q, T_k); batch row 0 is shown
+    attention_weights: Tensor,
+    query_idx: int | None = None,  # one query: a bar chart of its weights; None: the whole heatmap
+    head_idx: int = 0,  # which head
+    ax=None,  # matplotlib Axes to draw in; a new figure if None
+):
+    """The original project's plot of one head: `plot_attention`'s heatmap, or one query's weights
+    as bars."""
+    w = torch.as_tensor(attention_weights).detach().float().cpu()
+    if w.dim() not in (2, 3, 4):
+        raise ValueError(
+            f"attention_weights must be (T_q, T_k), (H, T_q, T_k) or (B, H, T_q, T_k), "
+            f"got shape {tuple(w.shape)}"
+        )
+    if w.dim() == 4:
+        w = w[0]
+    if w.dim() == 3:
+        if not 0 <= head_idx < w.size(0):
+            raise ValueError(f"head_idx={head_idx} must be in [0, n_heads={w.size(0)})")
+        w = w[head_idx]
+    if query_idx is None:
+        return plot_attention(w, ax=ax, title=f"head {head_idx}")
+    if not 0 <= query_idx < w.size(0):
+        raise ValueError(f"query_idx={query_idx} must be in [0, T_q={w.size(0)})")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 2.5))
+    ax.bar(range(w.size(1)), w[query_idx].numpy())
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("weight")
+    ax.set_title(f"head {head_idx}, query {query_idx}")
+    return ax

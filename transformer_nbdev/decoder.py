@@ -5,15 +5,19 @@
 # %% ../nbs/foundations/05b_decoder.ipynb #ec6d8b58
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn, Tensor
 
 from .multi_head_attention import MultiHeadAttention, KVCache
 from .feed_forward import make_feed_forward
 from .normalization import SublayerConnection, make_norm
+from .attention import _check_mask, make_causal_mask
+from .encoder import _ffn_kind, _final_norm, count_parameters
 
 # %% auto #0
-__all__ = ['DecoderLayer', 'TransformerDecoder']
+__all__ = ['DecoderLayer', 'TransformerDecoder', 'create_causal_mask', 'create_combined_mask', 'count_decoder_parameters']
 
 # %% ../nbs/foundations/05b_decoder.ipynb #97320d5f
 class DecoderLayer(nn.Module):
@@ -33,8 +37,10 @@ class DecoderLayer(nn.Module):
         bias: bool = True,
         n_kv_heads: int | None = None,
         rope: nn.Module | None = None,
+        activation: str | None = None,  # the original project's name of `ffn`
     ):
         super().__init__()
+        ffn = _ffn_kind(ffn, activation)
         self.self_attn = MultiHeadAttention(
             d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
         )
@@ -91,10 +97,10 @@ class TransformerDecoder(nn.Module):
 
     def __init__(
         self,
-        n_layers: int,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
+        n_layers: int | DecoderLayer = 6,
+        d_model: int | None = None,
+        n_heads: int | None = None,  # default 8
+        d_ff: int | None = None,  # default 4 * d_model
         dropout: float = 0.1,
         norm_first: bool = False,
         norm: str = "layernorm",
@@ -103,10 +109,26 @@ class TransformerDecoder(nn.Module):
         bias: bool = True,
         n_kv_heads: int | None = None,
         rope: nn.Module | None = None,
+        decoder_layer: DecoderLayer
+        | None = None,  # the original project's form: n_layers copies of this layer
     ):
         super().__init__()
+        if isinstance(
+            n_layers, nn.Module
+        ):  # the original project's order: (decoder_layer, n_layers)
+            decoder_layer, n_layers, d_model = n_layers, 6 if d_model is None else d_model, None
         if n_layers < 1:
             raise ValueError(f"n_layers={n_layers} must be at least 1")
+        if decoder_layer is not None:
+            self.layers = nn.ModuleList([copy.deepcopy(decoder_layer) for _ in range(n_layers)])
+            self.norm = _final_norm(decoder_layer)
+            return
+        if d_model is None:
+            raise ValueError(
+                f"d_model=None: give d_model (and n_heads, d_ff) or a decoder_layer to copy"
+            )
+        n_heads = 8 if n_heads is None else n_heads
+        d_ff = 4 * d_model if d_ff is None else d_ff
         self.layers = nn.ModuleList(
             [
                 DecoderLayer(
@@ -182,3 +204,39 @@ class TransformerDecoder(nn.Module):
             )
 
         return [(cache(max_len, False), cache(memory_len or max_len, True)) for _ in self.layers]
+
+# %% ../nbs/foundations/05b_decoder.ipynb #b6649164
+def create_causal_mask(seq_len: int, device=None) -> Tensor:
+    """The original project's causal mask: bool (1, 1, T, T), True where key j <= query i (chapter
+    2's mask)."""
+    if seq_len < 1:
+        raise ValueError(f"seq_len={seq_len} must be >= 1")
+    return make_causal_mask(seq_len, device=device)
+
+
+def create_combined_mask(
+    tgt_seq_len: int,
+    tgt_padding: Tensor
+    | None = None,  # (B, T) or (B, 1, 1, T), True or 1 = real token (may be attended)
+    device=None,
+) -> Tensor:
+    """Causal mask and target padding mask in one: bool (B, 1, T, T) (or (1, 1, T, T) without
+    padding)."""
+    causal = create_causal_mask(tgt_seq_len, device=device)
+    if tgt_padding is None:
+        return causal
+    pad = _check_mask(tgt_padding.to(device) if device is not None else tgt_padding)
+    if pad.dim() == 2:
+        pad = pad[:, None, None, :]
+    if pad.dim() != 4 or pad.shape[-1] != tgt_seq_len:
+        raise ValueError(
+            f"tgt_padding must be (batch, {tgt_seq_len}) or (batch, 1, 1, {tgt_seq_len}), "
+            f"got shape {tuple(tgt_padding.shape)}"
+        )
+    return causal & pad
+
+
+def count_decoder_parameters(decoder: nn.Module) -> int:
+    """The original project's count: parameters of `decoder` (or of `decoder.decoder`, for a whole
+    model)."""
+    return count_parameters(getattr(decoder, "decoder", decoder))["total"]

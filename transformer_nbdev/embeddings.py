@@ -11,6 +11,7 @@ import math
 import numbers
 
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -178,13 +179,22 @@ def _embedding_weight(embedding: nn.Module | Tensor) -> Tensor:
     return embedding.detach()
 
 
-def compute_embedding_similarity(embedding: nn.Module | Tensor) -> Tensor:
-    """(V, V) cosine similarities between all rows of `embedding`; an all-zero row (padding) has
-    similarity 0."""
+def compute_embedding_similarity(
+    embedding_layer: nn.Module | Tensor,
+    token_idx1: int | None = None,  # with token_idx2: the similarity of these two tokens only
+    token_idx2: int | None = None,
+) -> Tensor | float:
+    """(V, V) cosine similarities between all rows; with two token ids, their similarity as a float.
+    Zero rows give 0."""
     W = F.normalize(
-        _embedding_weight(embedding).float(), dim=-1
+        _embedding_weight(embedding_layer).float(), dim=-1
     )  # zero rows stay zero instead of giving NaN
-    return W @ W.T
+    if token_idx1 is None and token_idx2 is None:
+        return W @ W.T
+    for name, idx in (("token_idx1", token_idx1), ("token_idx2", token_idx2)):
+        if idx is None or not 0 <= idx < W.shape[0]:
+            raise ValueError(f"{name}={idx} must be a token id in [0, vocab_size={W.shape[0]})")
+    return float(W[token_idx1] @ W[token_idx2])  # the original project's form: one scalar
 
 
 def get_nearest_neighbors(
@@ -204,3 +214,10 @@ def get_nearest_neighbors(
     sims[token_idx] = float("-inf")  # a token is trivially its own nearest neighbour
     similarities, indices = sims.topk(top_k)
     return indices, similarities
+
+# %% ../nbs/foundations/01_embeddings.ipynb #64d1a58a
+@patch
+def get_embedding_weight(self: TokenEmbedding) -> Tensor:
+    """The original project's accessor: the (vocab_size, d_model) table `embedding.weight`, before
+    the scaling."""
+    return self.embedding.weight

@@ -5,16 +5,36 @@
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #6c60db27
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn, Tensor
 
 from .multi_head_attention import MultiHeadAttention, KVCache
-from .feed_forward import make_feed_forward
-from .normalization import SublayerConnection, make_norm
+from .feed_forward import count_parameters, make_feed_forward
+from .normalization import RMSNorm, SublayerConnection, make_norm
 from .embeddings import check_tensor
 
 # %% auto #0
-__all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'TransformerEncoder', 'load_torch_stack']
+__all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'TransformerEncoder', 'load_torch_stack',
+           'count_encoder_parameters']
+
+# %% ../nbs/foundations/05_encoder_decoder.ipynb #59497a2a
+def _ffn_kind(ffn: str, activation: str | None) -> str:
+    "The feed-forward kind: `ffn`, or the original project's `activation` when it is given."
+    if activation is not None and ffn not in ("relu", activation):
+        raise ValueError(f"activation={activation!r} and ffn={ffn!r} disagree: give one of them")
+    return ffn if activation is None else activation
+
+
+def _final_norm(layer: nn.Module) -> nn.Module:
+    """A fresh norm like `layer`'s for the end of a pre-LN stack of copies of `layer`; nn.Identity
+    for post-LN."""
+    sub = layer.ff_sublayer
+    if not sub.norm_first:
+        return nn.Identity()
+    kind = "rmsnorm" if isinstance(sub.norm, RMSNorm) else "layernorm"
+    return make_norm(kind, layer.self_attn.d_model, eps=sub.norm.eps)
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #a354838d
 class EncoderLayer(nn.Module):
@@ -34,8 +54,10 @@ class EncoderLayer(nn.Module):
         bias: bool = True,
         n_kv_heads: int | None = None,
         rope: nn.Module | None = None,
+        activation: str | None = None,  # the original project's name of `ffn`
     ):
         super().__init__()
+        ffn = _ffn_kind(ffn, activation)
         self.self_attn = MultiHeadAttention(
             d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
         )
@@ -113,10 +135,10 @@ class TransformerEncoder(nn.Module):
 
     def __init__(
         self,
-        n_layers: int,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
+        n_layers: int | EncoderLayer = 6,
+        d_model: int | None = None,
+        n_heads: int | None = None,  # default 8
+        d_ff: int | None = None,  # default 4 * d_model
         dropout: float = 0.1,
         norm_first: bool = False,
         norm: str = "layernorm",
@@ -125,10 +147,26 @@ class TransformerEncoder(nn.Module):
         bias: bool = True,
         n_kv_heads: int | None = None,
         rope: nn.Module | None = None,
+        encoder_layer: EncoderLayer
+        | None = None,  # the original project's form: n_layers copies of this layer
     ):
         super().__init__()
+        if isinstance(
+            n_layers, nn.Module
+        ):  # the original project's order: (encoder_layer, n_layers)
+            encoder_layer, n_layers, d_model = n_layers, 6 if d_model is None else d_model, None
         if n_layers < 1:
             raise ValueError(f"n_layers={n_layers} must be at least 1")
+        if encoder_layer is not None:
+            self.layers = nn.ModuleList([copy.deepcopy(encoder_layer) for _ in range(n_layers)])
+            self.norm = _final_norm(encoder_layer)
+            return
+        if d_model is None:
+            raise ValueError(
+                f"d_model=None: give d_model (and n_heads, d_ff) or a encoder_layer to copy"
+            )
+        n_heads = 8 if n_heads is None else n_heads
+        d_ff = 4 * d_model if d_ff is None else d_ff
         self.layers = nn.ModuleList(
             [
                 EncoderLayer(
@@ -205,3 +243,9 @@ def load_torch_stack(ours: nn.Module, theirs: nn.Module):
         load_torch_layer(mine, torch_layer)
     if theirs.norm is not None:
         ours.norm.load_state_dict(theirs.norm.state_dict())
+
+# %% ../nbs/foundations/05_encoder_decoder.ipynb #b85a8c61
+def count_encoder_parameters(encoder: nn.Module) -> int:
+    """The original project's count: parameters of `encoder` (or of `encoder.encoder`, for a whole
+    model)."""
+    return count_parameters(getattr(encoder, "encoder", encoder))["total"]

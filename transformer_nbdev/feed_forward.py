@@ -37,7 +37,8 @@ class PositionwiseFeedForward(nn.Module):
         bias: bool = True,
     ):  # biases b_1, b_2 (the paper has them; many LLMs drop them)
         super().__init__()
-        # d_ff=0 is an empty sub-layer: the attention-only models of the induction-heads section (chapter 7)
+        # d_ff=0 is an empty sub-layer: the attention-only models of the induction-heads section
+        # (chapter 7)
         d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=0)
         dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
         self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
@@ -120,3 +121,12 @@ def make_feed_forward(
     raise ValueError(
         f"kind={kind!r} is not a feed-forward kind; expected one of {list(FEED_FORWARD_KINDS)}"
     )
+
+# %% ../nbs/foundations/04_feed_forward.ipynb #131f27c8
+def count_parameters(model: nn.Module) -> dict[str, int]:
+    """{'total', 'trainable', 'non_trainable'} numbers of parameters of `model`; a shared tensor
+    counts once."""
+    params = list(model.parameters())  # parameters() yields a shared tensor once
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    total = sum(p.numel() for p in params)
+    return {"total": total, "trainable": trainable, "non_trainable": total - trainable}

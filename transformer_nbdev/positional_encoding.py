@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['sinusoidal_encoding', 'PositionalEncoding', 'LearnedPositionalEncoding', 'rotate_half', 'apply_rotary_pos_emb',
-           'RotaryEmbedding', 'InteractiveFigure', 'interactive_figure']
+           'RotaryEmbedding', 'compute_relative_position_distance', 'InteractiveFigure', 'interactive_figure']
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #166fd5ac
 import math
 
 import torch
+from fastcore.basics import patch
 from torch import Tensor, nn
 from .embeddings import check_float, check_int
 
@@ -200,6 +201,41 @@ class RotaryEmbedding(nn.Module):
 
     def extra_repr(self) -> str:
         return f"head_dim={self.head_dim}, max_len={self.max_len}, base={self.base:g}"
+
+# %% ../nbs/foundations/01b_positional_encoding.ipynb #36521420
+@patch
+def get_positional_encoding(self: PositionalEncoding, seq_len: int) -> Tensor:
+    """The original project's accessor: the (1, seq_len, d_model) sinusoidal table of positions
+    0..seq_len-1."""
+    _check_positions(seq_len, 0, self.max_len)
+    return self.pe[:, :seq_len]
+
+
+@patch(as_prop=True)
+def position_embeddings(self: LearnedPositionalEncoding) -> nn.Embedding:
+    "The original project's name of the learned table `pe` (an `nn.Embedding` of `max_len` rows)."
+    return self.pe
+
+
+def compute_relative_position_distance(
+    pos_encoding: nn.Module
+    | Tensor,  # a PositionalEncoding, a LearnedPositionalEncoding or a (max_len, d) table
+    pos1: int,
+    pos2: int,
+) -> float:
+    """Euclidean distance between the encodings of positions `pos1` and `pos2` (the original
+    project's helper)."""
+    if isinstance(pos_encoding, LearnedPositionalEncoding):
+        table = pos_encoding.pe.weight
+    elif isinstance(pos_encoding, PositionalEncoding):
+        table = pos_encoding.pe[0]
+    else:
+        table = torch.as_tensor(pos_encoding)
+        table = table[0] if table.dim() == 3 else table
+    for name, pos in (("pos1", pos1), ("pos2", pos2)):
+        if not 0 <= pos < table.shape[0]:
+            raise ValueError(f"{name}={pos} must be in [0, max_len={table.shape[0]})")
+    return float((table[pos1] - table[pos2]).detach().float().norm())
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #684e890b
 import base64, hashlib, html, io, json, struct

@@ -713,14 +713,17 @@ def generate_reply(
     return tokenizer.decode(out, skip_special=True)
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #51f29590
+from .feed_forward import count_parameters as _count_parameters
+
 FINETUNING_STRATEGIES = ("full", "last_layers", "head", "lora")
 LORA_TARGETS = ("W_q", "W_k", "W_v", "W_o", "W_1", "V", "W_2")  # every linear layer of every block
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:
-    "(trainable, total) numbers of parameters; a shared (tied) tensor counts once."
-    params = list(model.parameters())  # parameters() yields a shared tensor once
-    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+    """(trainable, total) numbers of parameters; a shared (tied) tensor counts once (chapter 4's
+    count)."""
+    counts = _count_parameters(model)
+    return counts["trainable"], counts["total"]
 
 
 def untie_embeddings(model: GPT) -> GPT:

@@ -20,14 +20,17 @@ from transformer_nbdev.positional_encoding import (
     LearnedPositionalEncoding,
     RotaryEmbedding,
 )
-from .attention import make_padding_mask
-from .encoder import TransformerEncoder
-from .decoder import TransformerDecoder
+from .attention import _check_mask, make_padding_mask
+from transformer_nbdev.feed_forward import (
+    count_parameters,
+)  # re-exported: the original project's name
+from .encoder import TransformerEncoder, _ffn_kind
+from .decoder import TransformerDecoder, create_combined_mask
 from .sampling import StepFn, generate_tokens, check_generation_args
 
 # %% auto #0
 __all__ = ['DEFAULT_PAD_IDX', 'DEFAULT_BOS_IDX', 'DEFAULT_EOS_IDX', 'Transformer', 'copy_task_batch', 'noam_lr', 'noam_scheduler',
-           'progress_bar', 'train_copy_task', 'sequences_equal']
+           'progress_bar', 'train_copy_task', 'sequences_equal', 'get_model_size_mb']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
 DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = (
@@ -61,8 +64,14 @@ class Transformer(nn.Module):
         norm: str = "layernorm",
         ffn: str = "relu",
         n_kv_heads: int | None = None,
+        activation: str | None = None,  # the original project's name of `ffn`
+        tie_weights: bool
+        | None = None,  # the original project's name: True = tie_embeddings="decoder"
     ):
         super().__init__()
+        ffn = _ffn_kind(ffn, activation)
+        if tie_weights and not tie_embeddings:
+            tie_embeddings = "decoder"
         for name, value in (("src_vocab_size", src_vocab_size), ("tgt_vocab_size", tgt_vocab_size)):
             check_int(name, value, min=1)
         for name, value in (
@@ -201,12 +210,13 @@ class Transformer(nn.Module):
         `pad_idx`."""
         return None if self.pad_idx is None else make_padding_mask(src, self.pad_idx)
 
-    def encode(self, src: Tensor, need_weights: bool = False) -> Tensor:
-        "Source ids (B, S) -> memory (B, S, d_model)."
+    def encode(
+        self, src: Tensor, src_mask: Tensor | None = None, need_weights: bool = False
+    ) -> Tensor:
+        "Source ids (B, S) -> memory (B, S, d_model). `src_mask`: default `self.src_mask(src)`."
         self._check_ids(src, self.src_vocab_size, "src")
-        return self.encoder(
-            self._embed(self.src_embed, src), mask=self.src_mask(src), need_weights=need_weights
-        )
+        mask = self.src_mask(src) if src_mask is None else _check_mask(src_mask)
+        return self.encoder(self._embed(self.src_embed, src), mask=mask, need_weights=need_weights)
 
     def decode(
         self,
@@ -216,9 +226,18 @@ class Transformer(nn.Module):
         memory_mask: Tensor | None = None,
         caches: list | None = None,
         need_weights: bool = False,
+        tgt_mask: Tensor
+        | None = None,  # default: the padding mask of `tgt` (the causal mask is always added)
     ) -> Tensor:
         """Target ids (B, T) and memory (B, S, d_model) -> logits (B, T, tgt_vocab_size). `src`
         gives the memory mask."""
+        if src is not None and (
+            src.dim() != 2 or src.dtype == torch.bool or src.is_floating_point()
+        ):
+            tgt_mask, src = (
+                src,
+                None,
+            )  # the original project's order: decode(tgt, memory, tgt_mask, memory_mask)
         start_pos = (
             0 if caches is None else caches[0][0].length
         )  # positions already held by the self-attn caches
@@ -232,11 +251,10 @@ class Transformer(nn.Module):
             memory_mask = self.src_mask(src)
         # with caches, padding only ever follows the end token of a finished sequence, so no real
         # token reads it
-        tgt_mask = (
-            make_padding_mask(tgt, self.pad_idx)
-            if self.pad_idx is not None and caches is None
-            else None
-        )
+        if tgt_mask is not None:
+            tgt_mask = _check_mask(tgt_mask)
+        elif self.pad_idx is not None and caches is None:
+            tgt_mask = make_padding_mask(tgt, self.pad_idx)
         h = self.decoder(
             self._embed(self.tgt_embed, tgt, start_pos),
             memory,
@@ -258,7 +276,9 @@ class Transformer(nn.Module):
                 f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
                 f"and tgt.shape[0]={tgt.shape[0]}"
             )
-        return self.decode(tgt, self.encode(src, need_weights), src=src, need_weights=need_weights)
+        return self.decode(
+            tgt, self.encode(src, need_weights=need_weights), src=src, need_weights=need_weights
+        )
 
 # %% ../nbs/foundations/06_transformer.ipynb #940614c2
 @patch
@@ -296,6 +316,8 @@ def generate(
     eos_idx: int | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
+    start_token: int | None = None,  # the original project's name of `bos_idx`
+    end_token: int | None = None,  # the original project's name of `eos_idx`
 ) -> Tensor:
     """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin
     token.
@@ -305,8 +327,8 @@ def generate(
     settings."""
     check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
     first = lambda *xs: next(x for x in xs if x is not None)
-    bos = first(bos_idx, self.bos_idx, DEFAULT_BOS_IDX)
-    eos = first(eos_idx, self.eos_idx, DEFAULT_EOS_IDX)
+    bos = first(bos_idx, start_token, self.bos_idx, DEFAULT_BOS_IDX)
+    eos = first(eos_idx, end_token, self.eos_idx, DEFAULT_EOS_IDX)
     pad = first(self.pad_idx, DEFAULT_PAD_IDX)
     for name, idx in (("bos_idx", bos), ("eos_idx", eos)):
         if not 0 <= idx < self.tgt_vocab_size:
@@ -522,3 +544,23 @@ def attention_maps(self: Transformer, src: Tensor, tgt: Tensor) -> dict[str, Ten
         "decoder": torch.stack([layer.self_attn_weights for layer in self.decoder.layers]),
         "cross": torch.stack([layer.cross_attn_weights for layer in self.decoder.layers]),
     }
+
+# %% ../nbs/foundations/06_transformer.ipynb #bf3bf80a
+@patch
+def create_masks(self: Transformer, src: Tensor, tgt: Tensor) -> tuple[Tensor, Tensor]:
+    """The original project's masks: bool src (B, 1, 1, S) padding and tgt (B, 1, T, T) causal &
+    padding, True = attend."""
+    pad = self.pad_idx
+    src_mask = self.src_mask(src)
+    if src_mask is None:  # no pad_idx: every source position is a token
+        src_mask = torch.ones(src.shape[0], 1, 1, src.shape[1], dtype=torch.bool, device=src.device)
+    tgt_padding = None if pad is None else tgt != pad
+    tgt_mask = create_combined_mask(tgt.shape[1], tgt_padding, device=tgt.device)
+    return src_mask, tgt_mask.expand(tgt.shape[0], 1, tgt.shape[1], tgt.shape[1])
+
+
+def get_model_size_mb(model: nn.Module) -> float:
+    """Memory of the parameters and buffers of `model`, in MiB (2^20 bytes); a shared tensor counts
+    once."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20
