@@ -16,7 +16,14 @@ def run(path: Path) -> float:
     t0 = time.perf_counter()
     try:
         shell = CaptureShell()
-        shell.run_all(nb, exc_stop=True)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            cell.outputs, cell.execution_count = [], None  # a cell that now prints nothing keeps nothing
+            shell.cell(cell)
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            if errors:
+                raise RuntimeError(f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}")
     finally:
         os.chdir(cwd)
     write_nb(nb, path)

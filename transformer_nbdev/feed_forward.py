@@ -8,6 +8,7 @@ __all__ = ['ACTIVATIONS', 'FEED_FORWARD_KINDS', 'get_activation', 'PositionwiseF
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #04d66be0
 import math
+import warnings
 import torch
 from torch import nn
 from .embeddings import check_float, check_int
@@ -41,10 +42,14 @@ class PositionwiseFeedForward(nn.Module):
         # (chapter 7)
         d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=0)
         dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
-        self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
-        self.activation = get_activation(activation)
-        self.dropout = nn.Dropout(dropout)
-        self.W_2 = nn.Linear(d_ff, d_model, bias=bias)
+        with (
+            warnings.catch_warnings()
+        ):  # d_ff=0: torch warns that an empty matrix has nothing to init
+            warnings.filterwarnings("ignore", "Initializing zero-element tensors")
+            self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
+            self.activation = get_activation(activation)
+            self.dropout = nn.Dropout(dropout)
+            self.W_2 = nn.Linear(d_ff, d_model, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "x: (..., d_model) -> (..., d_model)"
