@@ -122,7 +122,8 @@ _TEXT_CHECKS = "() => {" + _DESC + r"""
   const w2 = document.createTreeWalker(art, NodeFilter.SHOW_TEXT);
   for (let n; (n = w2.nextNode()); ) {
     const el = n.parentElement; if (!el || el.closest(skip + ', a, code, pre, h1')) continue;
-    const m = n.textContent.match(/\b(chapters?|sections?)\s+\d+[a-z]?\b(?![.\d])/gi);
+    // "Section 5 of the paper", "chapter 7 of <another book>": other works' numbering, not the book's
+    const m = n.textContent.match(/\b(chapters?|sections?)\s+\d+[a-z]?\b(?![.\d])(?!\s+of\s+(the\s+(paper|original|QLoRA|LoRA)|\u201c|"|\s*$))/gi);
     if (m) m.forEach(x => unlinked.push(x + ' in ' + desc(el.closest('p, li, td, dd') || el)));
   }
   const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id);
