@@ -257,7 +257,7 @@ INVALID = [  # (name of the argument, a call with one invalid value of it)
     ),
     ("eps", lambda v: make_norm("layernorm", 4, eps=v), st.sampled_from([-1e-5, NAN])),
     ("base", lambda v: RotaryEmbedding(4, 8, base=v), (st.floats(max_value=0.0) | st.just(NAN))),
-    ("d_ff", lambda v: Transformer(5, 5, d_model=4, n_heads=1, d_ff=v), st.integers(-50, 0)),
+    ("d_ff", lambda v: Transformer(5, 5, d_model=4, n_heads=1, d_ff=v), st.integers(-50, -1)),
     (
         "max_seq_len",
         lambda v: Transformer(5, 5, d_model=4, n_heads=1, max_seq_len=v),
@@ -311,3 +311,12 @@ def test_invalid_generation_arguments(name, value):
 
             check_generation_args(length_penalty=value)
     assert f"{name}=" in str(e.value)
+
+
+def test_d_ff_zero_is_no_feed_forward():
+    "d_ff=0 is the documented attention-only setting: the feed-forward sub-layer has no parameters and adds 0."
+    from transformer_nbdev.feed_forward import PositionwiseFeedForward
+
+    ffn = PositionwiseFeedForward(8, 0)
+    assert sum(p.numel() for p in ffn.parameters()) == 0
+    assert torch.equal(ffn(torch.randn(2, 3, 8)), torch.zeros(2, 3, 8))

@@ -38,10 +38,11 @@ class PositionwiseFeedForward(nn.Module):
         bias: bool = True,
     ):  # biases b_1, b_2 (the paper has them; many LLMs drop them)
         super().__init__()
-        # d_ff=0 is an empty sub-layer: the attention-only models of the induction-heads section
-        # (chapter 7)
+        # d_ff=0: no feed-forward at all (the attention-only models of the induction-heads section);
+        # without biases the empty layer adds exactly 0 to the residual stream
         d_model, d_ff = check_int("d_model", d_model, min=1), check_int("d_ff", d_ff, min=0)
         dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
+        bias = bias and d_ff > 0
         with (
             warnings.catch_warnings()
         ):  # d_ff=0: torch warns that an empty matrix has nothing to init
