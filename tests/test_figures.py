@@ -38,12 +38,14 @@ def _png_size(b64) -> tuple[int, int]:
 # re-run since figures became 2x: their stored 1x images stay until those runs are repeated. The list can only
 # shrink: a notebook listed here that has no 1x image left fails the test too, and so does any 1x image elsewhere.
 PENDING_RERUN = {
-    "nbs/fine_tuning/01_introduction.ipynb", "nbs/fine_tuning/02_lora.ipynb",
-    "nbs/fine_tuning/04_instruction_tuning.ipynb", "nbs/fine_tuning/06_qlora.ipynb",
-    "nbs/foundations/06_transformer.ipynb", "nbs/foundations/06d_cli.ipynb",
-    "nbs/foundations/06h_training.ipynb", "nbs/foundations/06j_translation.ipynb",
-    "nbs/foundations/07_gpt.ipynb", "nbs/foundations/07b_addition.ipynb",
-    "nbs/foundations/07c_grokking.ipynb", "nbs/foundations/07d_induction.ipynb",
+    "nbs/fine_tuning/01_introduction.ipynb",
+    "nbs/fine_tuning/02_lora.ipynb",
+    "nbs/fine_tuning/04_instruction_tuning.ipynb",
+    "nbs/fine_tuning/06_qlora.ipynb",
+    "nbs/foundations/06j_translation.ipynb",
+    "nbs/foundations/07_gpt.ipynb",
+    "nbs/foundations/07b_addition.ipynb",
+    "nbs/foundations/07c_grokking.ipynb",
     "nbs/foundations/07e_moe.ipynb",
 }
 
@@ -62,7 +64,9 @@ def test_every_stored_image_is_at_least_2x():
                 blurry.append(f"{nb} cell {i}: {w}x{h} px shown at {shown_w}x{shown_h}")
     assert n > 0
     pending = {b.split(" cell ")[0] for b in blurry} & PENDING_RERUN
-    assert pending == PENDING_RERUN, f"no 1x image left in {sorted(PENDING_RERUN - pending)}: remove from the list"
+    assert pending == PENDING_RERUN, (
+        f"no 1x image left in {sorted(PENDING_RERUN - pending)}: remove from the list"
+    )
     blurry = [b for b in blurry if b.split(" cell ")[0] not in PENDING_RERUN]
     assert not blurry, f"{len(blurry)} of {n} images are not 2x:\n" + "\n".join(blurry)
 
