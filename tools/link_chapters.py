@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+from check_links import code_fences  # one reading of MyST fences for both tools
+
 ROOT = 'nbs'  # run from the repository root
 P1 = {
     1: 'foundations/01_embeddings',
@@ -68,28 +70,6 @@ PROT = re.compile(
 )
 ONE = re.compile(r'\b([Cc]hapter)\s+(\d+)(?![\d.])(\'s)?(\s+`([^`]+)`)?')
 TWO = re.compile(r'\b([Cc]hapters)\s+(\d+)\s+(and|to)\s+(\d+)\b')
-
-
-def code_fences(text: str) -> list[tuple[int, int]]:
-    'Spans of fenced code blocks; a MyST directive fence (```{admonition}, :::{note}) holds prose.'
-    spans, stack, pos = [], [], 0
-    for line in text.splitlines(keepends=True):
-        m = re.match(r' {0,3}(`{3,}|~{3,}|:{3,})\s*(.*?)\s*$', line)
-        if m:
-            fence, info = m.groups()
-            if (
-                stack
-                and not info
-                and fence[0] == stack[-1][0][0]
-                and len(fence) >= len(stack[-1][0])
-            ):
-                _, start, is_code = stack.pop()
-                if is_code:
-                    spans.append((start, pos + len(line)))
-            elif not (stack and stack[-1][2]):  # inside code, fence-like lines are code
-                stack.append((fence, pos, not info.startswith('{') and fence[0] != ':'))
-        pos += len(line)
-    return spans
 
 
 def rel(src_page, page):
