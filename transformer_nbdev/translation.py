@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['TranslationConfig', 'build_model', 'average_state_dicts', 'translate', 'load_pairs', 'write_lines', 'read_lines',
-           'train_translation', 'load_translation_run', 'evaluate_translation', 'tnb_translate']
+           'train_translation', 'load_translation_run', 'evaluate_translation', 'epoch_table', 'tnb_translate']
 
 # %% ../nbs/foundations/06j_translation.ipynb #0fa9778d
-import json, os, time
+import json, os, re, time
 from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
@@ -353,6 +353,33 @@ def evaluate_translation(
     scores[f"{name}.beam{num_beams}"] = result
     write_json(out / "bleu.json", scores)
     return result
+
+# %% ../nbs/foundations/06j_translation.ipynb #6a1e0b31
+_EPOCH_BAR = re.compile(
+    r"epoch (\d+)/\d+: 100%.*?\[(?:(\d+):)?(\d+):(\d+)<.*?loss ([\d.]+), val ([\d.]+), ([\d,]+) "
+    r"tok/s"
+)
+
+
+def epoch_table(log: str) -> list[dict]:
+    """One row per finished epoch of a `train_translation` progress log (`train.log`): its minutes,
+    the last batch's training loss, the validation loss and the throughput, read from the closing
+    state of the epoch's progress bar."""
+    rows = []
+    for line in log.replace("\r", "\n").splitlines():
+        m = _EPOCH_BAR.search(line)
+        if m:
+            epoch, h, mnt, sec, loss, val, tok = m.groups()
+            rows.append(
+                dict(
+                    epoch=int(epoch),
+                    minutes=int(h or 0) * 60 + int(mnt) + int(sec) / 60,
+                    train_loss=float(loss),
+                    val_loss=float(val),
+                    tokens_per_s=int(tok.replace(",", "")),
+                )
+            )
+    return rows
 
 # %% ../nbs/foundations/06j_translation.ipynb #2cacf336
 @command
