@@ -120,3 +120,17 @@ def test_error_messages_use_the_new_names():
         check_generation_args(max_new_tokens=0)
     with pytest.raises(ValueError, match="max_new_tokens=20 needs 21 target positions"):
         Transformer(**SIZES).generate(torch.tensor([[3, 4]]), max_new_tokens=20)
+
+
+def test_no_stored_output_shows_a_deprecation_warning():
+    "The book itself uses the new names: no notebook's stored outputs show a DeprecationWarning."
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    bad = []
+    for nb_path in sorted((root / "nbs").rglob("*.ipynb")):
+        for cell in json.loads(nb_path.read_text())["cells"]:
+            if "DeprecationWarning" in json.dumps(cell.get("outputs", [])):
+                bad.append(f"{nb_path.relative_to(root)} cell {cell.get('id')}")
+    assert not bad, "stored outputs with a DeprecationWarning: " + ", ".join(bad)
