@@ -67,9 +67,9 @@ def transformer_configs(draw):
         d_ff=draw(st.integers(1, 16)),
         dropout=0.0,
         max_seq_len=12,
-        pad_idx=0,
-        bos_idx=1,
-        eos_idx=2,
+        pad_id=0,
+        bos_id=1,
+        eos_id=2,
         positional=draw(st.sampled_from(["sinusoidal", "learned", "rotary"])),
         norm_first=draw(st.booleans()),
         norm=draw(st.sampled_from(["layernorm", "rmsnorm"])),
@@ -100,7 +100,7 @@ def test_transformer_cached_equals_uncached(config, B, S, num_beams):
     torch.manual_seed(0)
     model = Transformer(**config).eval()
     src = torch.randint(3, config["src_vocab_size"], (B, S))
-    kw = dict(max_len=5, temperature=0, num_beams=num_beams)
+    kw = dict(max_new_tokens=5, temperature=0, num_beams=num_beams)
     assert torch.equal(
         model.generate(src, use_cache=True, **kw), model.generate(src, use_cache=False, **kw)
     )

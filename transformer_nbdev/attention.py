@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .embeddings import renamed_kwargs
+
 # %% ../nbs/foundations/02_attention.ipynb #bf2e15ed
 _warned_float_mask = False  # the float-mask warning is given once per process
 
@@ -78,12 +80,13 @@ def scaled_dot_product_attention(
     return output, weights
 
 # %% ../nbs/foundations/02_attention.ipynb #9e4c36b6
-def make_padding_mask(ids: Tensor, pad_idx: int) -> Tensor:
+@renamed_kwargs(pad_idx="pad_id")
+def make_padding_mask(ids: Tensor, pad_id: int) -> Tensor:
     """Bool mask (B, 1, 1, T), True where `ids` (B, T) is a real token, so every query may attend to
     it."""
     if ids.dim() != 2:
         raise ValueError(f"ids must have shape (batch, T), got shape {tuple(ids.shape)}")
-    return (ids != pad_idx)[:, None, None, :]
+    return (ids != pad_id)[:, None, None, :]
 
 # %% ../nbs/foundations/02_attention.ipynb #f159f533
 def make_causal_mask(T_q: int, T_k: Optional[int] = None, device=None) -> Tensor:
@@ -177,7 +180,7 @@ def create_padding_mask(
         if pos.numel() and (pos.min() < 0 or pos.max() >= seq_len):
             raise ValueError(f"padding_positions={pos.tolist()} must be in [0, seq_len={seq_len})")
         ids[0, pos] = 1
-    return make_padding_mask(ids, pad_idx=1)  # one implementation: this chapter's make_padding_mask
+    return make_padding_mask(ids, pad_id=1)  # one implementation: this chapter's make_padding_mask
 
 
 def create_look_ahead_mask(seq_len: int) -> Tensor:

@@ -28,6 +28,8 @@ from .training import cpu_model
 from .encoder import load_torch_stack
 from .gpt import GPT, GPTConfig
 from .positional_encoding import sinusoidal_encoding
+from .embeddings import warn_renamed
+from .feed_forward import count_parameters
 from .transformer import Transformer
 
 # %% auto #0
@@ -144,12 +146,12 @@ class TorchTranslationModel(nn.Module):
         d_ff: int = 1024,
         dropout: float = 0.1,
         norm_first: bool = True,
-        pad_idx: int = 0,
+        pad_id: int = 0,
         max_seq_len: int = 512,
     ):
         super().__init__()
-        self.d_model, self.pad_idx = d_model, pad_idx
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_idx)
+        self.d_model, self.pad_id = d_model, pad_id
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
         self.register_buffer(
             "pe", sinusoidal_encoding(max_seq_len, d_model)[None], persistent=False
         )
@@ -179,7 +181,7 @@ class TorchTranslationModel(nn.Module):
     def forward(self, src: Tensor, tgt: Tensor) -> Tensor:
         """Source ids (B, S), target ids (B, T) -> logits (B, T, vocab_size); PyTorch's masks: True
         = may NOT attend."""
-        src_pad, tgt_pad = src == self.pad_idx, tgt == self.pad_idx
+        src_pad, tgt_pad = src == self.pad_id, tgt == self.pad_id
         T = tgt.shape[1]
         causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).triu(1)
         h = self.transformer(
@@ -213,9 +215,9 @@ def translation_model(
         d_ff=d_ff,
         dropout=dropout,
         max_seq_len=512,
-        pad_idx=0,
-        bos_idx=1,
-        eos_idx=2,
+        pad_id=0,
+        bos_id=1,
+        eos_id=2,
         tie_embeddings="all",
         norm_first=True,
     )
@@ -235,8 +237,9 @@ def copy_torch_translation(ours: Transformer, ref: TorchTranslationModel) -> Tra
 
 
 def n_params(model: nn.Module) -> int:
-    "Number of parameters, each shared tensor counted once."
-    return sum(p.numel() for p in model.parameters())
+    "Deprecated: `count_parameters(model)['total']` (chapter 4), the library's one count."
+    warn_renamed("n_params(model)", "count_parameters(model)['total']", "transformer_nbdev.bench")
+    return count_parameters(model)["total"]
 
 # %% ../nbs/appendix/01_performance.ipynb #7e7f1c94
 def translation_batch(
@@ -313,9 +316,10 @@ def bench_training_step(
     ours = copy_torch_translation(
         translation_model(vocab_size, d_model, n_heads, n_layers, d_ff), ref
     )
-    if n_params(ours) != n_params(ref):
+    if count_parameters(ours)["total"] != count_parameters(ref)["total"]:
         raise RuntimeError(
-            f"parameter counts differ: ours {n_params(ours):,d}, nn.Transformer {n_params(ref):,d}"
+            f"parameter counts differ: ours {count_parameters(ours)['total']:,d}, nn.Transformer "
+            f"{count_parameters(ref)['total']:,d}"
         )
     batch = translation_batch(batch_size, min_len, max_len, vocab_size)
     times = time_interleaved(
@@ -331,7 +335,7 @@ def bench_training_step(
         target=1.0,
         reference_label="nn.Transformer",
         unit="s/step",
-        n_params=n_params(ours),
+        n_params=count_parameters(ours)["total"],
         batch=dict(
             sentences=batch_size,
             src_len=batch[0].shape[1],

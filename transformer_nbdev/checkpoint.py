@@ -169,6 +169,8 @@ def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "
         raise ValueError(
             f"{path}: the stored config must be a JSON object, got {type(config).__name__}"
         )
+    renamed = getattr(cls, "renamed_config", {})  # keys of files saved before an argument's rename
+    config = {renamed.get(k, k): v for k, v in config.items()}
     _check_shapes(path, cls, config)
     model = cls(**config)
     try:

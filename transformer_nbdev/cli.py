@@ -16,11 +16,11 @@ from typing import Callable
 import torch
 from fastcore.script import call_parse
 
-from .embeddings import check_int
+from .embeddings import check_int, warn_renamed
 from .sampling import check_generation_args
 from transformer_nbdev.transformer import (
     Transformer,
-    DEFAULT_EOS_IDX,
+    DEFAULT_EOS_ID,
     train_copy_task,
     copy_task_batch,
     sequences_equal,
@@ -92,19 +92,23 @@ def tnb_train(
     n_layers: int = 2,  # layers in the encoder and in the decoder
     d_ff: int = 128,  # feed-forward hidden size
     batch_size: int = 128,  # sequences per step
-    warmup: int = 200,  # warm-up steps of the Noam schedule
+    warmup_steps: int = 200,  # warm-up steps of the Noam schedule
     vocab_size: int = 11,  # 0 = pad, 1 = bos, 2 = eos, then the symbols
     max_len: int = 10,  # longest source sequence
     seed: int = 0,  # seed of the initialisation and the data
     quiet: bool = False,  # no progress bar
+    warmup: int = None,  # deprecated name of --warmup_steps (goes away in the next release)
 ):
     """Train a Transformer on the copy task, report held-out exact match, save a safetensors
     checkpoint.
     Example: tnb_train --steps 300 --out copy.safetensors"""
     with options():  # every option is checked before the first training step
+        if warmup is not None:
+            warn_renamed("warmup", "warmup_steps", "tnb_train", stacklevel=2)
+            warmup_steps = warmup
         for name, value in (("steps", steps), ("batch_size", batch_size), ("max_len", max_len)):
             check_int(name, value, min=1)
-        check_int("warmup", warmup, min=0)
+        check_int("warmup_steps", warmup_steps, min=0)
         check_int("vocab_size", vocab_size, min=4)  # pad, bos, eos and at least one symbol
         check_out_path("out", out)
         torch.manual_seed(seed)
@@ -118,16 +122,16 @@ def tnb_train(
             d_ff=d_ff,
             dropout=0.0,
             max_seq_len=max_len + 2,
-            pad_idx=0,
-            bos_idx=1,
-            eos_idx=2,
+            pad_id=0,
+            bos_id=1,
+            eos_id=2,
         )
     t0 = time.time()
     losses = train_copy_task(
         model,
         steps=steps,
         batch_size=batch_size,
-        warmup=warmup,
+        warmup_steps=warmup_steps,
         max_len=max_len,
         seed=seed,
         progress=not quiet,
@@ -136,7 +140,7 @@ def tnb_train(
         200, vocab_size, max_len, generator=torch.Generator().manual_seed(seed + 1)
     )
     match = (
-        sequences_equal(model.generate(src, max_len=max_len + 1, temperature=0), tgt)
+        sequences_equal(model.generate(src, max_new_tokens=max_len + 1, temperature=0), tgt)
         .float()
         .mean()
         .item()
@@ -160,25 +164,30 @@ def _load_source(checkpoint: str, src: str) -> tuple[Transformer, torch.Tensor]:
 def tnb_generate(
     checkpoint: str,  # a checkpoint written by tnb_train or save_model
     src: str,  # source token ids, e.g. "3 4 5 6"
-    max_len: int = None,  # most tokens after bos (default: min(50, the model's max_seq_len - 1))
+    # most tokens after bos (default: min(50, the model's max_seq_len - 1))
+    max_new_tokens: int = None,
     temperature: float = 0.0,  # 0 = greedy (the default); > 0 samples
     top_k: int = None,  # sample from the k most likely tokens
     top_p: float = None,  # sample from the nucleus of probability p
     num_beams: int = 1,  # > 1: beam search
     length_penalty: float = 1.0,  # alpha of the beam-search length penalty
     seed: int = 0,  # seed of the sampling generator
+    max_len: int = None,  # deprecated name of --max_new_tokens (goes away in the next release)
 ):
     """Load a checkpoint and print the token ids it generates for one source sequence.
     Example: tnb_generate copy.safetensors "3 4 5 6" --num_beams 4"""
     with options():
         model, s = _load_source(checkpoint, src)
-        if max_len is None:
-            max_len = min(50, model.max_seq_len - 1)
-        check_int("max_len", max_len, min=1)
-        check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
+        if max_len is not None:
+            warn_renamed("max_len", "max_new_tokens", "tnb_generate", stacklevel=2)
+            max_new_tokens = max_len
+        if max_new_tokens is None:
+            max_new_tokens = min(50, model.max_seq_len - 1)
+        check_int("max_new_tokens", max_new_tokens, min=1)
+        check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
     out = model.generate(
         s,
-        max_len=max_len,
+        max_new_tokens=max_new_tokens,
         temperature=temperature,
         top_k=top_k,
         top_p=top_p,
@@ -187,7 +196,7 @@ def tnb_generate(
         generator=torch.Generator().manual_seed(seed),
     )
     ids = out[0].tolist()
-    eos = DEFAULT_EOS_IDX if model.eos_idx is None else model.eos_idx
+    eos = DEFAULT_EOS_ID if model.eos_id is None else model.eos_id
     if eos in ids:
         ids = ids[: ids.index(eos) + 1]  # the padding after the end token carries nothing
     print(" ".join(str(i) for i in ids))
@@ -219,7 +228,7 @@ def tnb_attention(
             t = parse_ids(tgt, "tgt")
             model._check_ids(t, model.config["tgt_vocab_size"], "tgt")
     if tgt is None:
-        t = model.generate(s, max_len=model.max_seq_len - 1, temperature=0)
+        t = model.generate(s, max_new_tokens=model.max_seq_len - 1, temperature=0)
     maps = model.attention_maps(s, t)
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     axes = fig.subplots(1, 3)

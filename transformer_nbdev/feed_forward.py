@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'FEED_FORWARD_KINDS', 'get_activation', 'PositionwiseFeedForward', 'glu_d_ff', 'GLUFeedForward',
-           'make_feed_forward']
+           'make_feed_forward', 'count_parameters']
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #04d66be0
 import math
@@ -129,10 +129,16 @@ def make_feed_forward(
     )
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #131f27c8
-def count_parameters(model: nn.Module) -> dict[str, int]:
+def count_parameters(
+    model: nn.Module,
+    non_embedding: bool = False,  # leave out every nn.Embedding table (a tied output layer with it)
+) -> dict[str, int]:
     """{'total', 'trainable', 'non_trainable'} numbers of parameters of `model`; a shared tensor
     counts once."""
     params = list(model.parameters())  # parameters() yields a shared tensor once
+    if non_embedding:
+        tables = {id(m.weight) for m in model.modules() if isinstance(m, nn.Embedding)}
+        params = [p for p in params if id(p) not in tables]
     trainable = sum(p.numel() for p in params if p.requires_grad)
     total = sum(p.numel() for p in params)
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}

@@ -16,7 +16,7 @@ from fastcore.basics import AttrDict, patch
 from torch import Tensor, nn
 
 from .encoder import EncoderLayer
-from .feed_forward import FEED_FORWARD_KINDS
+from .feed_forward import FEED_FORWARD_KINDS, count_parameters
 from .multi_head_attention import KVCache
 from .normalization import NORM_KINDS, make_norm
 from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
@@ -344,13 +344,9 @@ def num_params(
     # leave out the token- and position-embedding tables (and a tied lm_head with them)
     non_embedding: bool = False,
 ) -> int:
-    "Number of parameters, each shared tensor counted once."
-    n = sum(p.numel() for p in self.parameters())  # parameters() yields a tied weight once
-    if non_embedding:
-        n -= self.tok_emb.weight.numel()
-        if self.pos_emb is not None:
-            n -= self.pos_emb.pe.weight.numel()
-    return n
+    """Number of parameters, each shared tensor counted once: chapter 4's `count_parameters`, the
+    library's one count (nanoGPT calls this method `get_num_params`)."""
+    return count_parameters(self, non_embedding)["total"]
 
 # %% ../nbs/foundations/07_gpt.ipynb #aa294342
 @patch
@@ -420,8 +416,8 @@ def generate(
             temperature,
             top_k,
             top_p,
-            eos_idx=eos_id,
-            pad_idx=0 if eos_id is None else eos_id,
+            eos_id=eos_id,
+            pad_id=0 if eos_id is None else eos_id,
             caches=caches,
             generator=generator,
         )

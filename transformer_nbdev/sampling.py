@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import torch
 from torch import Tensor
-from .embeddings import check_float, check_int
+from .embeddings import check_float, check_int, renamed_kwargs
 
 # %% auto #0
 __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check_generation_args', 'sample_tokens',
@@ -91,9 +91,10 @@ def check_generation_args(
     if num_beams < 1:
         raise ValueError(f"num_beams={num_beams} must be at least 1")
     if max_new_tokens < 1:
-        raise ValueError(f"max_len={max_new_tokens} must be at least 1")
+        raise ValueError(f"max_new_tokens={max_new_tokens} must be at least 1")
 
 
+@renamed_kwargs(eos_idx="eos_id", pad_idx="pad_id")
 @torch.no_grad()
 def sample_tokens(
     step_fn: StepFn,
@@ -102,8 +103,8 @@ def sample_tokens(
     temperature: float = 1.0,
     top_k: int | None = None,
     top_p: float | None = None,
-    eos_idx: int | None = None,
-    pad_idx: int = 0,
+    eos_id: int | None = None,
+    pad_id: int = 0,
     caches: Any = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
@@ -114,11 +115,11 @@ def sample_tokens(
     for _ in range(max_new_tokens):
         log_probs = step_fn(new if caches is not None else tokens, caches)
         next_token = sample_next_token(log_probs, temperature, top_k, top_p, generator)
-        if eos_idx is not None:
+        if eos_id is not None:
             next_token = next_token.masked_fill(
-                finished, pad_idx
+                finished, pad_id
             )  # a finished row only grows padding
-            finished |= next_token == eos_idx
+            finished |= next_token == eos_id
         new = next_token[:, None]
         tokens = torch.cat([tokens, new], dim=1)
         if finished.all():
@@ -145,6 +146,7 @@ def reorder_caches(caches: Any, index: Tensor):
         caches.reorder(index)
 
 
+@renamed_kwargs(eos_idx="eos_id", pad_idx="pad_id")
 @torch.no_grad()
 def beam_search(
     step_fn: StepFn,
@@ -152,8 +154,8 @@ def beam_search(
     max_new_tokens: int,
     num_beams: int = 4,
     length_penalty: float = 1.0,
-    eos_idx: int | None = None,
-    pad_idx: int = 0,
+    eos_id: int | None = None,
+    pad_id: int = 0,
     caches: Any = None,
 ) -> Tensor:
     """Beam search -> (B, T0 + n), the best beam per row, padded after its end token.
@@ -175,9 +177,9 @@ def beam_search(
         if K > V:
             raise ValueError(f"num_beams={K} must not exceed the vocabulary size {V}")
         log_probs = log_probs.view(B, K, V)
-        if eos_idx is not None:  # a finished beam continues only with padding, at no cost
+        if eos_id is not None:  # a finished beam continues only with padding, at no cost
             pad_only = torch.full((V,), float("-inf"), device=device)
-            pad_only[pad_idx] = 0.0
+            pad_only[pad_id] = 0.0
             log_probs = torch.where(finished[..., None], pad_only, log_probs)
         cand_scores = scores[..., None] + log_probs  # (B, K, V) log P of each candidate
         cand_lengths = lengths + (~finished).long()  # (B, K)
@@ -187,8 +189,8 @@ def beam_search(
         scores = cand_scores.view(B, K * V).gather(1, best)
         lengths = cand_lengths.gather(1, beam)
         finished = finished.gather(1, beam)
-        if eos_idx is not None:
-            finished = finished | (token == eos_idx)
+        if eos_id is not None:
+            finished = finished | (token == eos_id)
         rows = (rows_base + beam).view(-1)  # surviving beams' rows in (B*K)
         new = token.view(-1, 1)
         tokens = torch.cat([tokens[rows], new], dim=1)
@@ -199,6 +201,7 @@ def beam_search(
     return tokens.view(B, K, -1)[torch.arange(B, device=device), best_beam]
 
 # %% ../nbs/foundations/06b_sampling.ipynb #ecc9634a
+@renamed_kwargs(eos_idx="eos_id", pad_idx="pad_id")
 def generate_tokens(
     step_fn: StepFn,
     prefix: Tensor,
@@ -209,8 +212,8 @@ def generate_tokens(
     num_beams: int = 1,
     length_penalty: float = 1.0,
     do_sample: bool | None = None,
-    eos_idx: int | None = None,
-    pad_idx: int = 0,
+    eos_id: int | None = None,
+    pad_id: int = 0,
     caches: Any = None,
     generator: torch.Generator | None = None,
 ) -> Tensor:
@@ -223,7 +226,7 @@ def generate_tokens(
                 f"do_sample=True with num_beams={num_beams}: beam sampling is not implemented"
             )
         return beam_search(
-            step_fn, prefix, max_new_tokens, num_beams, length_penalty, eos_idx, pad_idx, caches
+            step_fn, prefix, max_new_tokens, num_beams, length_penalty, eos_id, pad_id, caches
         )
     if do_sample is None:
         do_sample = temperature > 0
@@ -234,8 +237,8 @@ def generate_tokens(
         temperature if do_sample else 0.0,
         top_k,
         top_p,
-        eos_idx,
-        pad_idx,
+        eos_id,
+        pad_id,
         caches,
         generator,
     )

@@ -32,6 +32,7 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
 
+from .embeddings import renamed_kwargs, warn_renamed
 from .transformer import noam_lr, progress_bar
 from .checkpoint import load_model, read_metadata, save_model
 
@@ -137,15 +138,16 @@ class LabelSmoothingLoss(nn.Module):
     """Mean label-smoothed cross-entropy over the target tokens that are not `ignore_index`
     (padding)."""
 
+    @renamed_kwargs(epsilon="label_smoothing")
     def __init__(
         self,
-        epsilon: float = 0.1,  # smoothing: mass spread uniformly over the vocabulary
+        label_smoothing: float = 0.1,  # mass spread uniformly over the vocabulary (paper: 0.1)
         ignore_index: Optional[int] = None,
     ):  # target id that does not count (the padding id)
         super().__init__()
-        if not 0.0 <= epsilon < 1.0:
-            raise ValueError(f"epsilon={epsilon} must be in [0, 1)")
-        self.epsilon, self.ignore_index = epsilon, ignore_index
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing={label_smoothing} must be in [0, 1)")
+        self.label_smoothing, self.ignore_index = label_smoothing, ignore_index
 
     def forward(
         self,
@@ -162,11 +164,16 @@ class LabelSmoothingLoss(nn.Module):
             logits.reshape(-1, logits.shape[-1]),
             target.reshape(-1),
             ignore_index=-100 if self.ignore_index is None else self.ignore_index,
-            label_smoothing=self.epsilon,
+            label_smoothing=self.label_smoothing,
         )
 
+    @property
+    def epsilon(self) -> float:  # the old name, for one release
+        warn_renamed("epsilon", "label_smoothing", "LabelSmoothingLoss")
+        return self.label_smoothing
+
     def extra_repr(self) -> str:
-        return f"epsilon={self.epsilon}, ignore_index={self.ignore_index}"
+        return f"label_smoothing={self.label_smoothing}, ignore_index={self.ignore_index}"
 
 # %% ../nbs/foundations/06h_training.ipynb #caad2af1
 def _checkpointed(forward: Callable, *args, **kwargs):
@@ -725,23 +732,25 @@ class Seq2SeqLoss:
     """`loss_fn` for an encoder-decoder on (src, tgt) batches, tgt = <bos> y_1 .. y_T <eos> +
     padding: teacher forcing, label smoothing."""
 
+    @renamed_kwargs(pad_idx="pad_id", epsilon="label_smoothing")
     def __init__(
         self,
-        pad_idx: int,  # padding id: those target positions do not count
-        epsilon: float = 0.1,
-    ):  # label smoothing (0.1 in the paper)
-        self.pad_idx = pad_idx
-        self.criterion = LabelSmoothingLoss(epsilon, ignore_index=pad_idx)
+        pad_id: int,  # padding id: those target positions do not count
+        label_smoothing: float = 0.1,  # 0.1 in the paper
+    ):
+        self.pad_id = pad_id
+        self.criterion = LabelSmoothingLoss(label_smoothing, ignore_index=pad_id)
 
     def __call__(self, model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, int]:
         "(mean loss over the non-padding target tokens, their number)"
         src, tgt = batch
         tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]  # read up to position t, predict position t + 1
         logits = model(src, tgt_in)  # (B, T - 1, V)
-        return self.criterion(logits, tgt_out), int((tgt_out != self.pad_idx).sum())
+        return self.criterion(logits, tgt_out), int((tgt_out != self.pad_id).sum())
 
     def __repr__(self) -> str:
-        return f"Seq2SeqLoss(pad_idx={self.pad_idx}, epsilon={self.criterion.epsilon})"
+        ls = self.criterion.label_smoothing
+        return f"Seq2SeqLoss(pad_id={self.pad_id}, label_smoothing={ls})"
 
 # %% ../nbs/foundations/06h_training.ipynb #ce9da441
 def plot_history(

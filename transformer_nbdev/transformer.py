@@ -14,7 +14,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from fastcore.basics import patch
 from tqdm import tqdm
 
-from .embeddings import TokenEmbedding, check_int
+from .embeddings import TokenEmbedding, check_int, renamed_kwargs, warn_renamed
 from transformer_nbdev.positional_encoding import (
     PositionalEncoding,
     LearnedPositionalEncoding,
@@ -29,21 +29,30 @@ from .decoder import TransformerDecoder, create_combined_mask
 from .sampling import StepFn, generate_tokens, check_generation_args
 
 # %% auto #0
-__all__ = ['DEFAULT_PAD_IDX', 'DEFAULT_BOS_IDX', 'DEFAULT_EOS_IDX', 'Transformer', 'copy_task_batch', 'noam_lr', 'noam_scheduler',
+__all__ = ['DEFAULT_PAD_ID', 'DEFAULT_BOS_ID', 'DEFAULT_EOS_ID', 'Transformer', 'copy_task_batch', 'noam_lr', 'noam_scheduler',
            'progress_bar', 'train_copy_task', 'sequences_equal', 'get_model_size_mb']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
-DEFAULT_PAD_IDX, DEFAULT_BOS_IDX, DEFAULT_EOS_IDX = (
+DEFAULT_PAD_ID, DEFAULT_BOS_ID, DEFAULT_EOS_ID = (
     0,
     1,
     2,
-)  # used by `generate` when the model defines none
+)  # used by `generate` when the model has none
+_RENAMED = {f"DEFAULT_{s}_IDX": f"DEFAULT_{s}_ID" for s in ("PAD", "BOS", "EOS")}
+
+
+def __getattr__(name: str):  # the module's old names of the default ids, for one release
+    if name in _RENAMED:
+        warn_renamed(name, _RENAMED[name], __name__)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Transformer(nn.Module):
     """The encoder-decoder Transformer of Vaswani et al. (2017): embeddings, positions, encoder,
     decoder, output projection."""
 
+    @renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
     def __init__(
         self,
         src_vocab_size: int,
@@ -55,9 +64,9 @@ class Transformer(nn.Module):
         d_ff: int = 2048,
         dropout: float = 0.1,
         max_seq_len: int = 5000,
-        pad_idx: int | None = None,
-        bos_idx: int | None = None,
-        eos_idx: int | None = None,
+        pad_id: int | None = None,
+        bos_id: int | None = None,
+        eos_id: int | None = None,
         tie_embeddings: bool | str = False,
         positional: str = "sinusoidal",
         norm_first: bool = False,
@@ -67,9 +76,14 @@ class Transformer(nn.Module):
         activation: str | None = None,  # the original project's name of `ffn`
         tie_weights: bool
         | None = None,  # the original project's name: True = tie_embeddings="decoder"
+        pad_idx: int | None = None,  # the original project's name of `pad_id`
     ):
         super().__init__()
         ffn = _ffn_kind(ffn, activation)
+        if pad_idx is not None:
+            if pad_id is not None and pad_id != pad_idx:
+                raise TypeError(f"pad_idx={pad_idx} and pad_id={pad_id}: give one of them")
+            pad_id = pad_idx
         if tie_weights and not tie_embeddings:
             tie_embeddings = "decoder"
         for name, value in (("src_vocab_size", src_vocab_size), ("tgt_vocab_size", tgt_vocab_size)):
@@ -96,7 +110,7 @@ class Transformer(nn.Module):
             raise ValueError(
                 f"positional={positional!r} must be 'sinusoidal', 'learned' or 'rotary'"
             )
-        for name, idx in (("pad_idx", pad_idx), ("bos_idx", bos_idx), ("eos_idx", eos_idx)):
+        for name, idx in (("pad_id", pad_id), ("bos_id", bos_id), ("eos_id", eos_id)):
             if idx is not None and not 0 <= idx < tgt_vocab_size:
                 raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={tgt_vocab_size})")
         self.config = dict(
@@ -109,9 +123,9 @@ class Transformer(nn.Module):
             d_ff=d_ff,
             dropout=dropout,
             max_seq_len=max_seq_len,
-            pad_idx=pad_idx,
-            bos_idx=bos_idx,
-            eos_idx=eos_idx,
+            pad_id=pad_id,
+            bos_id=bos_id,
+            eos_id=eos_id,
             tie_embeddings=tie_embeddings,
             positional=positional,
             norm_first=norm_first,
@@ -125,13 +139,13 @@ class Transformer(nn.Module):
             d_model,
         )
         self.max_seq_len, self.positional = max_seq_len, positional
-        self.pad_idx, self.bos_idx, self.eos_idx = pad_idx, bos_idx, eos_idx
+        self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
 
-        self.src_embed = TokenEmbedding(src_vocab_size, d_model, padding_idx=pad_idx)
+        self.src_embed = TokenEmbedding(src_vocab_size, d_model, padding_idx=pad_id)
         self.tgt_embed = (
             self.src_embed
             if tie_embeddings == "all"
-            else TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_idx)
+            else TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_id)
         )
         self.rope = (
             RotaryEmbedding(d_model // n_heads, max_len=max_seq_len)
@@ -207,8 +221,8 @@ class Transformer(nn.Module):
 
     def src_mask(self, src: Tensor) -> Tensor | None:
         """Padding mask (B, 1, 1, S) of the source, True = may attend; None when the model has no
-        `pad_idx`."""
-        return None if self.pad_idx is None else make_padding_mask(src, self.pad_idx)
+        `pad_id`."""
+        return None if self.pad_id is None else make_padding_mask(src, self.pad_id)
 
     def encode(
         self, src: Tensor, src_mask: Tensor | None = None, need_weights: bool = False
@@ -253,8 +267,8 @@ class Transformer(nn.Module):
         # token reads it
         if tgt_mask is not None:
             tgt_mask = _check_mask(tgt_mask)
-        elif self.pad_idx is not None and caches is None:
-            tgt_mask = make_padding_mask(tgt, self.pad_idx)
+        elif self.pad_id is not None and caches is None:
+            tgt_mask = make_padding_mask(tgt, self.pad_id)
         h = self.decoder(
             self._embed(self.tgt_embed, tgt, start_pos),
             memory,
@@ -280,10 +294,31 @@ class Transformer(nn.Module):
             tgt, self.encode(src, need_weights=need_weights), src=src, need_weights=need_weights
         )
 
+# %% ../nbs/foundations/06_transformer.ipynb #907746f2
+@patch(as_prop=True)
+def pad_idx(self: Transformer) -> int | None:
+    "The original project's name of `pad_id`."
+    return self.pad_id
+
+
+def _renamed_attribute(old: str, new: str) -> property:
+    def get(self):
+        warn_renamed(old, new, type(self).__name__)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated name of `{new}`.")
+
+
+Transformer.bos_idx = _renamed_attribute("bos_idx", "bos_id")
+Transformer.eos_idx = _renamed_attribute("eos_idx", "eos_id")
+# config keys of checkpoints saved before the rename: `load_model` maps them, silently
+Transformer.renamed_config = dict(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
+
 # %% ../nbs/foundations/06_transformer.ipynb #940614c2
 @patch
+@renamed_kwargs(eos_idx="eos_id")
 def step_function(
-    self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_idx: int | None = None
+    self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_id: int | None = None
 ) -> StepFn:
     """The step function of generation over `memory`: (new target tokens, caches) -> next-token
     log-probs (N, V)."""
@@ -294,48 +329,54 @@ def step_function(
         ].log_softmax(-1)
         # the padding id only fills finished rows: generated, it would be masked as a key, unlike a
         # token
-        if self.pad_idx is not None and self.pad_idx != eos_idx:
-            log_probs[:, self.pad_idx] = float("-inf")
+        if self.pad_id is not None and self.pad_id != eos_id:
+            log_probs[:, self.pad_id] = float("-inf")
         return log_probs
 
     return step_fn
 
 
 @patch
+@renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
 def generate(
     self: Transformer,
     src: Tensor,
-    max_len: int = 50,
+    max_new_tokens: int = 50,
     temperature: float = 1.0,
     top_k: int | None = None,
     top_p: float | None = None,
     num_beams: int = 1,
     length_penalty: float = 1.0,
     do_sample: bool | None = None,
-    bos_idx: int | None = None,
-    eos_idx: int | None = None,
+    bos_id: int | None = None,
+    eos_id: int | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
-    start_token: int | None = None,  # the original project's name of `bos_idx`
-    end_token: int | None = None,  # the original project's name of `eos_idx`
+    start_token: int | None = None,  # the original project's name of `bos_id`
+    end_token: int | None = None,  # the original project's name of `eos_id`
+    max_len: int | None = None,  # the original project's name of `max_new_tokens`
 ) -> Tensor:
-    """Generate target ids (B, <= max_len + 1) for source ids `src` (B, S), starting with the begin
+    """Generate target ids (B, <= max_new_tokens + 1) for source ids `src` (B, S), starting with the
+    begin
     token.
-    Begin/end tokens: the arguments, else the model's `bos_idx`/`eos_idx`, else
-    `DEFAULT_BOS_IDX`/`DEFAULT_EOS_IDX`;
-    finished rows are padded with `pad_idx` (else `DEFAULT_PAD_IDX`). See `generate_tokens` for the
+    Begin/end tokens: the arguments, else the model's `bos_id`/`eos_id`, else
+    `DEFAULT_BOS_ID`/`DEFAULT_EOS_ID`;
+    finished rows are padded with `pad_id` (else `DEFAULT_PAD_ID`). See `generate_tokens` for the
     settings."""
-    check_generation_args(temperature, top_k, top_p, num_beams, max_len, length_penalty)
+    if max_len is not None:  # the original project's call: generate(src, max_len=50, ...)
+        max_new_tokens = max_len
+    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
     first = lambda *xs: next(x for x in xs if x is not None)
-    bos = first(bos_idx, start_token, self.bos_idx, DEFAULT_BOS_IDX)
-    eos = first(eos_idx, end_token, self.eos_idx, DEFAULT_EOS_IDX)
-    pad = first(self.pad_idx, DEFAULT_PAD_IDX)
-    for name, idx in (("bos_idx", bos), ("eos_idx", eos)):
+    bos = first(bos_id, start_token, self.bos_id, DEFAULT_BOS_ID)
+    eos = first(eos_id, end_token, self.eos_id, DEFAULT_EOS_ID)
+    pad = first(self.pad_id, DEFAULT_PAD_ID)
+    for name, idx in (("bos_id", bos), ("eos_id", eos)):
         if not 0 <= idx < self.tgt_vocab_size:
             raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})")
-    if max_len + 1 > self.max_seq_len:
+    if max_new_tokens + 1 > self.max_seq_len:
         raise ValueError(
-            f"max_len={max_len} needs {max_len + 1} target positions, more than "
+            f"max_new_tokens={max_new_tokens} needs {max_new_tokens + 1} target positions, more "
+            "than "
             f"max_seq_len={self.max_seq_len}"
         )
     was_training = self.training
@@ -349,13 +390,15 @@ def generate(
                 if memory_mask is not None:
                     memory_mask = memory_mask.repeat_interleave(K, dim=0)
             caches = (
-                self.decoder.make_caches(B * K, max_len + 1, memory_len=S) if use_cache else None
+                self.decoder.make_caches(B * K, max_new_tokens + 1, memory_len=S)
+                if use_cache
+                else None
             )
             prefix = torch.full((B, 1), bos, dtype=torch.long, device=src.device)
             return generate_tokens(
                 self.step_function(memory, memory_mask, eos),
                 prefix,
-                max_len,
+                max_new_tokens,
                 temperature,
                 top_k,
                 top_p,
@@ -371,19 +414,20 @@ def generate(
         self.train(was_training)
 
 # %% ../nbs/foundations/06_transformer.ipynb #e9ae9d5c
+@renamed_kwargs(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
 def copy_task_batch(
     batch_size: int,
     vocab_size: int = 11,
     max_len: int = 10,
     min_len: int = 1,
     generator: torch.Generator | None = None,
-    pad_idx: int = 0,
-    bos_idx: int = 1,
-    eos_idx: int = 2,
+    pad_id: int = 0,
+    bos_id: int = 1,
+    eos_id: int = 2,
 ) -> tuple[Tensor, Tensor]:
     """Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the
     source, eos, padding."""
-    first = max(pad_idx, bos_idx, eos_idx) + 1  # the symbols are the ids after the specials
+    first = max(pad_id, bos_id, eos_id) + 1  # the symbols are the ids after the specials
     if not 1 <= min_len <= max_len:
         raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
     if vocab_size <= first:
@@ -391,29 +435,33 @@ def copy_task_batch(
     lengths = torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)
     symbols = torch.randint(first, vocab_size, (batch_size, max_len), generator=generator)
     real = torch.arange(max_len)[None] < lengths[:, None]
-    src = symbols.masked_fill(~real, pad_idx)
-    tgt = torch.full((batch_size, max_len + 2), pad_idx)
-    tgt[:, 0], tgt[:, 1 : max_len + 1] = bos_idx, src
-    tgt[torch.arange(batch_size), lengths + 1] = eos_idx
+    src = symbols.masked_fill(~real, pad_id)
+    tgt = torch.full((batch_size, max_len + 2), pad_id)
+    tgt[:, 0], tgt[:, 1 : max_len + 1] = bos_id, src
+    tgt[torch.arange(batch_size), lengths + 1] = eos_id
     return src, tgt
 
 # %% ../nbs/foundations/06_transformer.ipynb #0aa74e14
-def noam_lr(step: int, d_model: int, warmup: int = 4000, factor: float = 1.0) -> float:
-    """factor * d_model^-0.5 * min(step^-0.5, step * warmup^-1.5), the schedule of section 5.3;
+@renamed_kwargs(warmup="warmup_steps")
+def noam_lr(step: int, d_model: int, warmup_steps: int = 4000, factor: float = 1.0) -> float:
+    """factor * d_model^-0.5 * min(step^-0.5, step * warmup_steps^-1.5), the schedule of section
+    5.3;
     steps count from 1."""
-    if warmup < 1:
-        raise ValueError(f"warmup={warmup} must be at least 1")
+    if warmup_steps < 1:
+        raise ValueError(f"warmup_steps={warmup_steps} must be at least 1")
     step = max(step, 1)  # step 0 would divide by zero
-    return factor * d_model**-0.5 * min(step**-0.5, step * warmup**-1.5)
+    return factor * d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
 
 
+@renamed_kwargs(warmup="warmup_steps")
 def noam_scheduler(
-    optimizer: torch.optim.Optimizer, d_model: int, warmup: int = 4000, factor: float = 1.0
+    optimizer: torch.optim.Optimizer, d_model: int, warmup_steps: int = 4000, factor: float = 1.0
 ) -> LambdaLR:
-    """LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup, factor):
+    """LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup_steps,
+    factor):
     create it with lr=1."""
     return LambdaLR(
-        optimizer, lambda i: noam_lr(i + 1, d_model, warmup, factor)
+        optimizer, lambda i: noam_lr(i + 1, d_model, warmup_steps, factor)
     )  # LambdaLR counts from 0
 
 # %% ../nbs/foundations/06_transformer.ipynb #1059ff4f
@@ -473,11 +521,12 @@ def progress_bar(iterable=None, **kwargs) -> tqdm:
     return _DisplayBar(iterable, live=mode == "live", **kwargs)
 
 # %% ../nbs/foundations/06_transformer.ipynb #4898df68
+@renamed_kwargs(warmup="warmup_steps")
 def train_copy_task(
     model: Transformer,
     steps: int = 1500,
     batch_size: int = 128,
-    warmup: int = 200,
+    warmup_steps: int = 200,
     factor: float = 1.0,
     max_len: int = 10,
     min_len: int = 1,
@@ -488,12 +537,12 @@ def train_copy_task(
     """Train `model` in place on random copy-task batches with Adam and the Noam schedule; return
     the loss of every step."""
     c = model.config
-    pad = DEFAULT_PAD_IDX if c["pad_idx"] is None else c["pad_idx"]
-    bos = DEFAULT_BOS_IDX if c["bos_idx"] is None else c["bos_idx"]
-    eos = DEFAULT_EOS_IDX if c["eos_idx"] is None else c["eos_idx"]
+    pad = DEFAULT_PAD_ID if c["pad_id"] is None else c["pad_id"]
+    bos = DEFAULT_BOS_ID if c["bos_id"] is None else c["bos_id"]
+    eos = DEFAULT_EOS_ID if c["eos_id"] is None else c["eos_id"]
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
-    scheduler = noam_scheduler(optimizer, c["d_model"], warmup, factor)
+    scheduler = noam_scheduler(optimizer, c["d_model"], warmup_steps, factor)
     model.train()
     losses = []
     bar = progress_bar(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
@@ -520,11 +569,12 @@ def train_copy_task(
     return losses
 
 
-def sequences_equal(pred: Tensor, target: Tensor, pad_idx: int = 0) -> Tensor:
+@renamed_kwargs(pad_idx="pad_id")
+def sequences_equal(pred: Tensor, target: Tensor, pad_id: int = 0) -> Tensor:
     """Per-row exact match (B,) of two id tensors, after right-padding the shorter one with
-    `pad_idx`."""
+    `pad_id`."""
     T = max(pred.shape[1], target.shape[1])
-    pad = lambda x: F.pad(x, (0, T - x.shape[1]), value=pad_idx)
+    pad = lambda x: F.pad(x, (0, T - x.shape[1]), value=pad_id)
     return (pad(pred) == pad(target)).all(dim=1)
 
 # %% ../nbs/foundations/06_transformer.ipynb #8e1cf434
@@ -550,9 +600,9 @@ def attention_maps(self: Transformer, src: Tensor, tgt: Tensor) -> dict[str, Ten
 def create_masks(self: Transformer, src: Tensor, tgt: Tensor) -> tuple[Tensor, Tensor]:
     """The original project's masks: bool src (B, 1, 1, S) padding and tgt (B, 1, T, T) causal &
     padding, True = attend."""
-    pad = self.pad_idx
+    pad = self.pad_id
     src_mask = self.src_mask(src)
-    if src_mask is None:  # no pad_idx: every source position is a token
+    if src_mask is None:  # no pad_id: every source position is a token
         src_mask = torch.ones(src.shape[0], 1, 1, src.shape[1], dtype=torch.bool, device=src.device)
     tgt_padding = None if pad is None else tgt != pad
     tgt_mask = create_combined_mask(tgt.shape[1], tgt_padding, device=tgt.device)

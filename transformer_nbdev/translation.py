@@ -106,9 +106,9 @@ def build_model(config: TranslationConfig, vocab_size: int) -> Transformer:
         d_ff=c.d_ff,
         dropout=c.dropout,
         max_seq_len=512,
-        pad_idx=0,
-        bos_idx=1,
-        eos_idx=2,
+        pad_id=0,
+        bos_id=1,
+        eos_id=2,
         tie_embeddings="all",
         norm_first=c.norm_first,
     )
@@ -158,10 +158,10 @@ def translate(
             batch_first=True,
             padding_value=tokenizer.pad_id,
         )
-        max_len = min(int(max_len_a * src.shape[1] + max_len_b), model.max_seq_len - 1)
+        n_new = min(int(max_len_a * src.shape[1] + max_len_b), model.max_seq_len - 1)
         ids = model.generate(
             src,
-            max_len=max_len,
+            max_new_tokens=n_new,
             num_beams=num_beams,
             length_penalty=length_penalty,
             temperature=0.0,
