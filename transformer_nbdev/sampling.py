@@ -65,7 +65,12 @@ def sample_next_token(
         )
     if temperature == 0:
         return logits.argmax(dim=-1)
-    logits = logits.float() / temperature
+    logits, scaled = logits.float(), logits.float() / temperature
+    if scaled.isnan().any() or scaled.isposinf().any() or scaled.isneginf().all(-1).any():
+        # a tiny temperature overflowed: move each row's maximum to 0 first (softmax is unchanged)
+        shift = logits - logits.amax(-1, keepdim=True)
+        scaled = torch.where(shift == 0, 0.0, shift / temperature)
+    logits = scaled
     if top_k is not None:
         logits = top_k_filter(logits, top_k)
     if top_p is not None:
