@@ -26,7 +26,15 @@ from transformer_nbdev.lora import (
 )
 from transformer_nbdev.multi_head_attention import MultiHeadAttention
 from transformer_nbdev.normalization import RMSNorm, make_norm
-from transformer_nbdev.positional_encoding import RotaryEmbedding
+from transformer_nbdev.attention import make_causal_mask, scaled_dot_product_attention
+from transformer_nbdev.positional_encoding import (
+    LearnedPositionalEncoding,
+    PositionalEncoding,
+    RotaryEmbedding,
+    sinusoidal_encoding,
+)
+from transformer_nbdev.sampling import check_generation_args, sample_next_token, top_k_filter
+from transformer_nbdev.training import TrainConfig
 from transformer_nbdev.quantization import CODE_BOOKS, dequantize_weight, quantize_weight
 from transformer_nbdev.tokenizer import BPETokenizer
 from transformer_nbdev.transformer import Transformer
@@ -279,11 +287,55 @@ INVALID = [  # (name of the argument, a call with one invalid value of it)
         lambda v: GPTConfig(vocab_size=5, d_model=4, n_heads=1, norm_eps=v),
         st.sampled_from([-1e-6, NAN]),
     ),
+    ("max_len", lambda v: PositionalEncoding(8, max_len=v), st.integers(-50, 0)),
+    (
+        "dropout",
+        lambda v: PositionalEncoding(8, dropout=v),
+        st.floats(min_value=1.0) | st.floats(max_value=-1e-12) | st.just(NAN),
+    ),
+    ("max_len", lambda v: LearnedPositionalEncoding(8, max_len=v), st.integers(-50, 0)),
+    (
+        "dropout",
+        lambda v: LearnedPositionalEncoding(8, dropout=v),
+        st.floats(min_value=1.0) | st.floats(max_value=-1e-12) | st.just(NAN),
+    ),
+    ("head_dim", lambda v: RotaryEmbedding(v), st.integers(-50, 1) | st.sampled_from([3, 5, 4.0])),
+    ("max_len", lambda v: RotaryEmbedding(4, max_len=v), st.integers(-50, 0)),
+    ("n_positions", lambda v: sinusoidal_encoding(v, 4), st.integers(-50, -1) | st.just(3.0)),
+    (
+        "scale",
+        lambda v: scaled_dot_product_attention(*torch.zeros(3, 1, 2, 4), scale=v),
+        st.floats(max_value=0.0) | st.just(NAN),
+    ),
+    ("T_q", lambda v: make_causal_mask(v), st.integers(-50, 0) | st.just(2.0)),
+    ("T_k", lambda v: make_causal_mask(4, v), st.integers(-50, 3)),
+    ("top_k", lambda v: top_k_filter(torch.zeros(1, 4), v), st.integers(-50, 0) | st.just(1.5)),
+    ("num_beams", lambda v: check_generation_args(num_beams=v), st.integers(-50, 0) | st.just(2.5)),
+    (
+        "lr",
+        lambda v: TrainConfig(lr=v),
+        st.floats(max_value=-1e-12) | st.sampled_from([NAN, -float("inf")]) | st.just(float("inf")),
+    ),
+    ("epochs", lambda v: TrainConfig(epochs=v), st.integers(-50, 0) | st.just(2.0)),
+    ("warmup_steps", lambda v: TrainConfig(warmup_steps=v), st.integers(-50, -1)),
+    ("grad_clip", lambda v: TrainConfig(grad_clip=v), st.floats(max_value=0.0) | st.just(NAN)),
+    (
+        "weight_decay",
+        lambda v: TrainConfig(weight_decay=v),
+        st.floats(max_value=-1e-12) | st.sampled_from([NAN, -float("inf")]),
+    ),
+    (
+        "betas[1]",
+        lambda v: TrainConfig(betas=(0.9, v)),
+        st.floats(min_value=1.0) | st.floats(max_value=-1e-12) | st.just(NAN),
+    ),
+    ("eps", lambda v: TrainConfig(eps=v), st.floats(max_value=0.0) | st.just(NAN)),
+    ("vocab_size", lambda v: BPETokenizer.train(["ab"], v), st.floats(262, 400)),
 ]
 
 
 @given(st.sampled_from(range(len(INVALID))), st.data())
-@fast(200)
+@fast(400)
 def test_invalid_arguments_name_the_argument(i, data):
     count("invalid")
     name, call, values = INVALID[i]
@@ -320,3 +372,40 @@ def test_d_ff_zero_is_no_feed_forward():
     ffn = PositionwiseFeedForward(8, 0)
     assert sum(p.numel() for p in ffn.parameters()) == 0
     assert torch.equal(ffn(torch.randn(2, 3, 8)), torch.zeros(2, 3, 8))
+
+
+@given(
+    st.integers(1, 3),
+    st.integers(2, 8),
+    st.sampled_from([NAN, float("inf"), "all -inf"]),
+    st.sampled_from([0.0, 1.0]),
+    st.data(),
+)
+@fast(100)
+def test_sampling_refuses_non_finite_logits(B, V, bad, temperature, data):
+    "A row of logits with NaN or +inf, or only -inf, is refused (greedy or sampled), naming the row."
+    count("non_finite_logits")
+    logits = torch.randn(B, V)
+    row = data.draw(st.integers(0, B - 1))
+    if bad == "all -inf":
+        logits[row] = -float("inf")
+    else:
+        logits[row, data.draw(st.integers(0, V - 1))] = bad
+    with pytest.raises(ValueError, match=rf"rows \[{row}"):
+        sample_next_token(logits, temperature)
+
+
+@given(st.integers(1, 3), st.integers(2, 8), st.floats(0.0, 3.0), st.integers(0, 10**6), st.data())
+@fast(100)
+def test_sampling_never_picks_a_masked_token(B, V, temperature, seed, data):
+    "With some logits -inf (masked) and at least one finite per row, the token drawn is a finite one."
+    count("masked_sampling")
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(B, V, generator=g)
+    masked = torch.tensor(data.draw(st.lists(st.booleans(), min_size=B * V, max_size=B * V)))
+    masked = masked.view(B, V) & (torch.arange(V) != data.draw(st.integers(0, V - 1)))
+    logits = logits.masked_fill(masked, -float("inf"))
+    top_k = data.draw(st.none() | st.integers(1, V))
+    tokens = sample_next_token(logits, temperature, top_k=top_k, generator=g)
+    assert tokens.shape == (B,)
+    assert bool(torch.isfinite(logits.gather(1, tokens[:, None])).all())

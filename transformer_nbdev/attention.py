@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .embeddings import renamed_kwargs
+from .embeddings import check_float, check_int, renamed_kwargs
 
 # %% ../nbs/foundations/02_attention.ipynb #bf2e15ed
 _warned_float_mask = False  # the float-mask warning is given once per process
@@ -67,7 +67,10 @@ def scaled_dot_product_attention(
         raise ValueError(
             f"K and V must have the same number of positions, got T_k={K.size(-2)} and {V.size(-2)}"
         )
-    scale = 1.0 / math.sqrt(d_k) if scale is None else scale
+    # a scale of NaN, 0 or below would give NaN, uniform or inverted weights without a word
+    scale = (
+        1.0 / math.sqrt(d_k) if scale is None else check_float("scale", scale, min=0, min_open=True)
+    )
     scores = Q @ K.transpose(-2, -1) * scale  # (..., T_q, T_k)
     if mask is not None:
         mask = _check_mask(mask)
@@ -92,7 +95,8 @@ def make_padding_mask(ids: Tensor, pad_id: int) -> Tensor:
 def make_causal_mask(T_q: int, T_k: Optional[int] = None, device=None) -> Tensor:
     """Bool mask (1, 1, T_q, T_k): query i may attend key j iff j <= i + (T_k - T_q) (queries are
     the last T_q positions)."""
-    T_k = T_q if T_k is None else T_k
+    T_q = check_int("T_q", T_q, min=1)
+    T_k = T_q if T_k is None else check_int("T_k", T_k, min=T_q)  # T_k < T_q: rows of no key
     return torch.ones(T_q, T_k, dtype=torch.bool, device=device).tril(diagonal=T_k - T_q)[
         None, None
     ]
@@ -149,8 +153,9 @@ class ScaledDotProductAttention(nn.Module):
 
     def __init__(self, dropout: float = 0.1, scale: Optional[float] = None):
         super().__init__()
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout={dropout} must be in [0, 1)")
+        dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
+        if scale is not None:
+            scale = check_float("scale", scale, min=0, min_open=True)
         self.dropout, self.scale = dropout, scale
 
     def forward(

@@ -53,6 +53,8 @@ def collate_batch(
     batch: Sequence[tuple[torch.Tensor, torch.Tensor]], pad_id: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Stack (src, tgt) examples into two (batch, longest) LongTensors, right-padded with `pad_id`."
+    if len(batch) == 0:
+        raise ValueError("batch is empty: collate_batch needs at least one (src, tgt) example")
     src, tgt = zip(*batch)
     return (
         pad_sequence(src, batch_first=True, padding_value=pad_id),

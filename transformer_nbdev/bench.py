@@ -11,6 +11,7 @@ import math
 import os
 import platform
 import statistics
+import sys
 import time
 import warnings
 from importlib import metadata
@@ -19,11 +20,13 @@ from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
-from fastcore.script import call_parse, store_true
+from fastcore.script import store_true
 from torch import Tensor, nn
 
 from .attention import scaled_dot_product_attention
 from .checkpoint import atomic_write
+from .cli import check_out_path, command, options
+from .embeddings import check_choice, check_int
 from .training import cpu_model
 from .encoder import load_torch_stack
 from .gpt import GPT, GPTConfig
@@ -818,9 +821,13 @@ def run_benchmarks(
 ) -> dict:  # SmolLM2 pair from `load_smollm2_pair`, if already loaded
     """Run the benchmarks, side by side with their references; return (and optionally write) the
     results."""
+    if isinstance(only, str):  # list("train") would be its letters
+        raise TypeError(f"only={only!r} must be a list of names such as ['train'], not a string")
     only = list(BENCHMARKS if not only else only)
     if unknown := set(only) - set(BENCHMARKS):
         raise ValueError(f"only={sorted(unknown)} must be among {BENCHMARKS}")
+    if threads is not None:
+        check_int("threads", threads, min=0)
     log = log or (lambda s: None)
     old_threads = torch.get_num_threads()
     if threads:
@@ -1058,21 +1065,28 @@ def profile_summary(fn: Callable[[], object]) -> dict:
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #0b19d315
-@call_parse
+@command
 def tnb_bench(
     out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
     quick: store_true = False,  # tiny sizes, one or two repetitions (checks the code, < 30 s)
     threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
-    only: str = "",
-):  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
+    only: str = "",  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
+):
     """Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the
-    table, write the JSON."""
-    import sys
-
+    table, write the JSON.
+    Example: tnb_bench --quick --only train,cache --out quick.json"""
+    with options():  # every option is checked before the first benchmark starts
+        check_int("threads", threads, min=0)
+        names = [s.strip() for s in only.split(",") if s.strip()]
+        for name in names:
+            check_choice("only", name, BENCHMARKS)
+        check_out_path("out", out)
+        if Path(out).is_dir():
+            raise ValueError(f"out={out!r} is a folder: give a file name, such as results.json")
     results = run_benchmarks(
         quick=quick,
         threads=threads or None,
-        only=[s for s in only.split(",") if s] or None,
+        only=names or None,
         out=out,
         log=lambda s: print(s, file=sys.stderr, flush=True),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Callable
@@ -25,7 +26,8 @@ CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
 
 
 def _remove_orphans(path: Path) -> None:
-    "Delete the temporary files `.{name}.{pid}.tmp` beside `path` of killed writers (pid gone)."
+    """Delete the temporary files (or folders) `.{name}.{pid}.tmp` beside `path` of killed writers
+    (pid gone)."""
     for old in path.parent.glob(f".{path.name}.*.tmp"):
         pid = old.name[len(path.name) + 2 : -4]
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -33,17 +35,28 @@ def _remove_orphans(path: Path) -> None:
         try:
             os.kill(int(pid), 0)  # still running: its save is in progress
         except ProcessLookupError:
-            old.unlink(missing_ok=True)
+            _remove(old)
         except PermissionError:
             pass
 
 
+def _remove(tmp: Path) -> None:
+    "Delete a file or a whole folder, if it is there."
+    if tmp.is_dir() and not tmp.is_symlink():
+        shutil.rmtree(tmp)
+    else:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` on a temporary file beside `path`, then move it into place: readers see the
-    old file or the new one, never half of one."""
+    old file or the new one, never half of one. `write` may make a folder at `tmp` instead (a whole
+    run's files): it appears at `path` complete, or not at all."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir() and any(path.iterdir()):  # a rename can replace an empty folder only
+        raise FileExistsError(f"cannot write {path}: it is a folder that is not empty")
     _remove_orphans(path)
     tmp = path.with_name(
         f".{path.name}.{os.getpid()}.tmp"
@@ -52,11 +65,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         write(tmp)
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # the umask's mode, as open() would give, not a writer's 0600
+        mode = 0o777 if tmp.is_dir() else 0o666
+        os.chmod(tmp, mode & ~umask)  # the umask's mode, as open() or mkdir give, not 0600
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        _remove(tmp)
     return path
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import re
 import sys
 import time
@@ -48,8 +49,9 @@ def options():
 
 def command(func: Callable) -> Callable:
     """`call_parse(func)`, except that from the command line a `UsageError` prints one line on
-    stderr
-    and exits with code 2 (argparse's convention); any other exception keeps its traceback."""
+    stderr and exits with code 2 (argparse's convention); any other exception keeps its
+    traceback. In a module run as a script (`python -m ...`) it runs at once, as `call_parse`
+    does."""
     parsed = call_parse(func)
 
     @functools.wraps(func)
@@ -62,6 +64,9 @@ def command(func: Callable) -> Callable:
             print(f"{func.__name__}: error: {e}", file=sys.stderr)
             raise SystemExit(2) from None
 
+    caller = inspect.getmodule(inspect.currentframe().f_back)
+    if getattr(caller, "__name__", "") == "__main__":  # python -m transformer_nbdev.bench
+        main()
     return main
 
 

@@ -22,8 +22,10 @@ def sinusoidal_encoding(
 ) -> Tensor:
     """The (n_positions, d_model) float32 table $PE_{(pos,2i)} = \\sin(pos\\,\\omega_i)$,
     $PE_{(pos,2i+1)} = \\cos(pos\\,\\omega_i)$."""
-    if d_model % 2 != 0:
+    n_positions = check_int("n_positions", n_positions, min=0)
+    if check_int("d_model", d_model, min=2) % 2 != 0:
         raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
+    base = check_float("base", base, min=0, min_open=True)
     pos = torch.arange(n_positions, dtype=torch.float64)[:, None]  # (n_positions, 1)
     two_i = torch.arange(0, d_model, 2, dtype=torch.float64)  # 2i = 0, 2, ..., d_model-2
     omega = base ** (-two_i / d_model)  # (d_model/2,) angular frequencies
@@ -79,7 +81,9 @@ class PositionalEncoding(nn.Module):
         dropout: float = 0.1,
     ):  # dropout on the sum, as in the paper
         super().__init__()
-        if d_model % 2 != 0:
+        max_len = check_int("max_len", max_len, min=1)
+        dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
+        if check_int("d_model", d_model, min=2) % 2 != 0:
             raise ValueError(f"d_model={d_model} must be even (sin/cos pairs)")
         self.d_model, self.max_len = d_model, max_len
         self.dropout = nn.Dropout(dropout)
@@ -107,6 +111,11 @@ class LearnedPositionalEncoding(nn.Module):
         dropout: float = 0.1,
     ):  # dropout on the sum
         super().__init__()
+        d_model, max_len = (
+            check_int("d_model", d_model, min=1),
+            check_int("max_len", max_len, min=1),
+        )
+        dropout = check_float("dropout", dropout, min=0, max=1, max_open=True)
         self.d_model, self.max_len = d_model, max_len
         self.pe = nn.Embedding(max_len, d_model)
         nn.init.normal_(self.pe.weight, mean=0.0, std=0.02)
@@ -154,7 +163,8 @@ class RotaryEmbedding(nn.Module):
         base: float = 10000.0,
     ):  # theta_i = base^(-2i/head_dim); LLaMA 3 uses 500000
         super().__init__()
-        if head_dim % 2 != 0:
+        max_len = check_int("max_len", max_len, min=1)
+        if check_int("head_dim", head_dim, min=2) % 2 != 0:
             raise ValueError(f"head_dim={head_dim} must be even (rotation pairs)")
         base = check_float("base", base, min=0, min_open=True)  # base <= 0: NaN or constant angles
         self.head_dim, self.max_len, self.base = head_dim, max_len, base

@@ -19,8 +19,7 @@ __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
     """Keep the `k` largest logits of each row (last dim), set the others to -inf. Exactly `k`
     survive, even with ties."""
-    if k < 1:
-        raise ValueError(f"top_k={k} must be at least 1")
+    k = check_int("top_k", k, min=1)
     if k >= logits.shape[-1]:
         return logits
     keep = torch.zeros_like(logits, dtype=torch.bool).scatter_(
@@ -32,8 +31,7 @@ def top_k_filter(logits: Tensor, k: int) -> Tensor:
 def top_p_filter(logits: Tensor, p: float) -> Tensor:
     """Nucleus filter: keep the smallest set of most likely tokens whose probability reaches `p`,
     set the rest to -inf."""
-    if not 0.0 < p <= 1.0:
-        raise ValueError(f"top_p={p} must be in (0, 1]")
+    p = check_float("top_p", p, min=0, max=1, min_open=True)
     if p == 1.0:
         return logits
     sorted_logits, order = logits.sort(dim=-1, descending=True)
@@ -58,9 +56,21 @@ def sample_next_token(
     if logits.dim() != 2:
         raise ValueError(f"logits must have shape (batch, vocab_size), got {tuple(logits.shape)}")
     temperature = check_float("temperature", temperature, min=0)  # NaN is refused, not greedy
+    # NaN or +inf logits (a diverged model) would give an arbitrary argmax or a torch error
+    bad = logits.isnan().any(-1) | logits.isposinf().any(-1) | logits.isneginf().all(-1)
+    if bad.any():
+        raise ValueError(
+            f"logits of rows {bad.nonzero().flatten().tolist()[:5]} hold NaN or +inf, or only "
+            "-inf: no token can be chosen (is the model's output finite?)"
+        )
     if temperature == 0:
         return logits.argmax(dim=-1)
-    logits = logits.float() / temperature
+    logits, scaled = logits.float(), logits.float() / temperature
+    if scaled.isnan().any() or scaled.isposinf().any() or scaled.isneginf().all(-1).any():
+        # a tiny temperature overflowed: move each row's maximum to 0 first (softmax is unchanged)
+        shift = logits - logits.amax(-1, keepdim=True)
+        scaled = torch.where(shift == 0, 0.0, shift / temperature)
+    logits = scaled
     if top_k is not None:
         logits = top_k_filter(logits, top_k)
     if top_p is not None:
@@ -81,17 +91,15 @@ def check_generation_args(
     max_new_tokens: int = 1,
     length_penalty: float = 1.0,
 ):
-    "Raise a ValueError naming the argument if a generation setting is out of range."
+    "Raise a ValueError (TypeError for a non-integer count) naming the argument if out of range."
     check_float("temperature", temperature, min=0)
     check_float("length_penalty", length_penalty)
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k={top_k} must be at least 1")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p={top_p} must be in (0, 1]")
-    if num_beams < 1:
-        raise ValueError(f"num_beams={num_beams} must be at least 1")
-    if max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens={max_new_tokens} must be at least 1")
+    if top_k is not None:
+        check_int("top_k", top_k, min=1)
+    if top_p is not None:
+        check_float("top_p", top_p, min=0, max=1, min_open=True)
+    check_int("num_beams", num_beams, min=1)
+    check_int("max_new_tokens", max_new_tokens, min=1)
 
 
 @renamed_kwargs(eos_idx="eos_id", pad_idx="pad_id")
@@ -219,7 +227,9 @@ def generate_tokens(
 ) -> Tensor:
     """Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from
     `prefix` (B, T0)."""
-    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
+    check_generation_args(
+        temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty, "max_new_tokens"
+    )
     if num_beams > 1:
         if do_sample:
             raise ValueError(

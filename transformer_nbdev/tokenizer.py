@@ -8,6 +8,7 @@ __all__ = ['PRETOKENIZE_PATTERN', 'DEFAULT_SPECIAL_TOKENS', 'pretokenize', 'lear
 # %% ../nbs/foundations/06f_tokenizer.ipynb #eb367836
 import heapq
 import json
+import numbers
 import os
 import re
 import warnings
@@ -15,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from .checkpoint import atomic_write
+from .embeddings import check_int
 from typing import Iterable, Mapping, Sequence
 
 # %% ../nbs/foundations/06f_tokenizer.ipynb #523fe752
@@ -212,6 +214,8 @@ class BPETokenizer:
                 f"texts must be an iterable of strings (e.g. [text]), "
                 f"got one {type(texts).__name__}"
             )
+        vocab_size = check_int("vocab_size", vocab_size, min=1)
+        min_frequency = check_int("min_frequency", min_frequency, min=1)
         regex = re.compile(pattern)
         word_freqs: Counter = Counter()
         for text in texts:
@@ -299,6 +303,8 @@ class BPETokenizer:
         parts, pending = [], bytearray()  # consecutive byte tokens form one UTF-8 sequence
         first_char = self._n_special + self._n_bytes
         for i in ids:
+            if not isinstance(i, numbers.Integral) or isinstance(i, bool):
+                raise TypeError(f"ids must be integers, got {i!r} ({type(i).__name__})")
             if not 0 <= i < len(self.vocab):
                 raise ValueError(f"id={i} is outside [0, vocab_size={len(self.vocab)})")
             if self._n_special <= i < first_char:

@@ -35,6 +35,7 @@ from torch.utils.checkpoint import checkpoint
 from .embeddings import renamed_kwargs, warn_renamed
 from .transformer import noam_lr, progress_bar
 from .checkpoint import load_model, read_metadata, save_model
+from .embeddings import check_float, check_int
 
 # %% ../nbs/foundations/06h_training.ipynb #587d4cd4
 def seed_everything(seed: int) -> None:
@@ -113,6 +114,12 @@ class LRSchedule:
             raise ValueError(
                 f"schedule={kind!r} is not a schedule; expected one of {list(SCHEDULES)}"
             )
+        warmup_steps = check_int("warmup_steps", warmup_steps, min=0)
+        if d_model is not None:
+            d_model = check_int("d_model", d_model, min=1)
+        if total_steps is not None:
+            total_steps = check_int("total_steps", total_steps, min=0)
+        min_ratio = check_float("min_ratio", min_ratio, min=0, max=1)
         if kind == "noam" and d_model is None:
             raise ValueError("schedule='noam' needs d_model (the model width of equation 3)")
         if kind == "cosine" and total_steps is None:
@@ -248,11 +255,26 @@ class TrainConfig:
             raise ValueError(
                 f"schedule={self.schedule!r} is not a schedule; expected one of {list(SCHEDULES)}"
             )
-        if self.grad_accum_steps < 1:
-            raise ValueError(f"grad_accum_steps={self.grad_accum_steps} must be >= 1")
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience={self.patience} must be >= 1 or None")
+        # a negative or NaN rate, a negative warmup or clip would train wrongly without a word
+        check_int("epochs", self.epochs, min=1)
+        check_float("lr", self.lr, min=0)
+        check_int("warmup_steps", self.warmup_steps, min=0)
+        if self.d_model is not None:
+            check_int("d_model", self.d_model, min=1)
+        check_float("min_lr_ratio", self.min_lr_ratio, min=0, max=1)
         self.betas = tuple(self.betas)
+        if len(self.betas) != 2:
+            raise ValueError(f"betas={self.betas} must be two numbers (beta_1, beta_2)")
+        for i, beta in enumerate(self.betas):
+            check_float(f"betas[{i}]", beta, min=0, max=1, max_open=True)
+        check_float("eps", self.eps, min=0, min_open=True)
+        check_float("weight_decay", self.weight_decay, min=0)
+        if self.grad_clip is not None:
+            check_float("grad_clip", self.grad_clip, min=0, min_open=True)
+        check_int("grad_accum_steps", self.grad_accum_steps, min=1)
+        if self.patience is not None:
+            check_int("patience", self.patience, min=1)
+        check_float("progress_interval", self.progress_interval, min=0)
 
 # %% ../nbs/foundations/06h_training.ipynb #b424dd33
 def _config_dict(model: nn.Module) -> dict:

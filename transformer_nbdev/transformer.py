@@ -285,6 +285,7 @@ class Transformer(nn.Module):
         self._check_ids(
             src, self.config["src_vocab_size"], "src"
         )  # shape first: a 1-D src is not a batch
+        self._check_ids(tgt, self.config["tgt_vocab_size"], "tgt")  # nor a 1-D tgt
         if src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
@@ -447,8 +448,8 @@ def noam_lr(step: int, d_model: int, warmup_steps: int = 4000, factor: float = 1
     """factor * d_model^-0.5 * min(step^-0.5, step * warmup_steps^-1.5), the schedule of section
     5.3;
     steps count from 1."""
-    if warmup_steps < 1:
-        raise ValueError(f"warmup_steps={warmup_steps} must be at least 1")
+    d_model = check_int("d_model", d_model, min=1)
+    warmup_steps = check_int("warmup_steps", warmup_steps, min=1)
     step = max(step, 1)  # step 0 would divide by zero
     return factor * d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
 

@@ -407,6 +407,8 @@ def tnb_translate(
         check_int("threads", threads, min=0)
         check_int("vocab_size", vocab_size, min=300)  # the special, byte and character tokens first
         check_out_path("out", out)  # its parent folder must exist
+        if Path(out).exists() and not (Path(out).is_dir() and not any(Path(out).iterdir())):
+            raise ValueError(f"out={out!r} exists: give a new folder (a run never overwrites one)")
         c = TranslationConfig(
             epochs=epochs,
             max_train_pairs=max_train_pairs or None,
@@ -423,30 +425,37 @@ def tnb_translate(
     print(
         f"plan: Multi30k de->en, {n_pairs:,} training pairs, {epochs} epochs, BPE vocabulary "
         f"{vocab_size:,}; Transformer d_model={d_model}, {n_layers}+{n_layers} layers, "
-        f"d_ff={4 * d_model}; "
-        f"beam {num_beams} on test 2016; expected about {minutes:.0f} min on a 2-core CPU "
-        f"(4 min per full epoch at the default size); results in {Path(out).resolve()}",
+        f"d_ff={4 * d_model}; beam {num_beams} on test 2016; expected "
+        + (f"about {minutes:.0f} min" if minutes >= 1 else "under a minute")
+        + f" on a 2-core CPU (4 min per full epoch at the default size); results in "
+        f"{Path(out).resolve()}",
         flush=True,
     )
-    run = train_translation(c, out, progress=not quiet)
+    results = []
+
+    def run_in(folder: Path) -> None:  # every stage writes here; `out` appears only if all succeed
+        run = train_translation(c, folder, progress=not quiet)
+        print(
+            f"trained {run['n_params']:,} parameters for {c.epochs} epochs in "
+            f"{run['train_seconds'] / 60:.1f} min "
+            f"({run['tokens_per_s']:,.0f} tokens/s); validation loss {run['val_loss_averaged']:.3f}"
+        )
+        model, tokenizer, _ = load_translation_run(folder)
+        pairs = load_pairs("test", c)
+        result = evaluate_translation(
+            model,
+            tokenizer,
+            pairs[:max_test] if max_test else pairs,
+            folder,
+            num_beams=num_beams,
+            length_penalty=c.length_penalty,
+            max_len_a=c.max_len_a,
+            max_len_b=c.max_len_b,
+        )
+        results.append(result)
+
+    atomic_write(out, run_in)  # a run that fails at any stage leaves no folder behind
     print(
-        f"trained {run['n_params']:,} parameters for {c.epochs} epochs in "
-        f"{run['train_seconds'] / 60:.1f} min "
-        f"({run['tokens_per_s']:,.0f} tokens/s); validation loss {run['val_loss_averaged']:.3f}"
-    )
-    model, tokenizer, _ = load_translation_run(out)
-    pairs = load_pairs("test", c)
-    result = evaluate_translation(
-        model,
-        tokenizer,
-        pairs[:max_test] if max_test else pairs,
-        out,
-        num_beams=num_beams,
-        length_penalty=c.length_penalty,
-        max_len_a=c.max_len_a,
-        max_len_b=c.max_len_b,
-    )
-    print(
-        f"test 2016, beam {num_beams}: {result['bleu_str']}; hypotheses in "
-        f"{Path(out) / result['hypotheses']}"
+        f"test 2016, beam {num_beams}: {results[0]['bleu_str']}; hypotheses in "
+        f"{Path(out) / results[0]['hypotheses']}"
     )
