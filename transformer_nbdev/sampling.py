@@ -227,9 +227,7 @@ def generate_tokens(
 ) -> Tensor:
     """Greedy decoding, sampling (temperature, top-k, top-p) or beam search over `step_fn`, from
     `prefix` (B, T0)."""
-    check_generation_args(
-        temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty, "max_new_tokens"
-    )
+    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
     if num_beams > 1:
         if do_sample:
             raise ValueError(
