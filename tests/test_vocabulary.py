@@ -116,7 +116,7 @@ def test_old_module_attributes_warn():
 
 
 def test_error_messages_use_the_new_names():
-    with pytest.raises(ValueError, match="max_new_tokens=0 must be at least 1"):
+    with pytest.raises(ValueError, match=r"max_new_tokens=0 must be an integer in \[1, inf\)"):
         check_generation_args(max_new_tokens=0)
     with pytest.raises(ValueError, match="max_new_tokens=20 needs 21 target positions"):
         Transformer(**SIZES).generate(torch.tensor([[3, 4]]), max_new_tokens=20)
