@@ -34,6 +34,11 @@ def int_code_book(bits: int) -> Tensor:
 
 
 def _check_code(code: Tensor) -> None:
+    if not (isinstance(code, Tensor) and code.is_floating_point()):
+        raise TypeError(
+            f"code must be a floating-point tensor (a code book), got {type(code).__name__}"
+            + (f" of dtype {code.dtype}" if isinstance(code, Tensor) else "")
+        )
     if code.dim() != 1 or not 2 <= len(code) <= 256:
         raise ValueError(
             "code must be a 1-D code book of 2 to 256 values (indices fit a uint8), got shape "
