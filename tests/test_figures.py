@@ -41,7 +41,6 @@ PENDING_RERUN = {
     "nbs/fine_tuning/01_introduction.ipynb",
     "nbs/fine_tuning/02_lora.ipynb",
     "nbs/fine_tuning/04_instruction_tuning.ipynb",
-    "nbs/fine_tuning/06_qlora.ipynb",
     "nbs/foundations/07_gpt.ipynb",
     "nbs/foundations/07e_moe.ipynb",
 }
