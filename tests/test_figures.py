@@ -43,7 +43,6 @@ PENDING_RERUN = {
     "nbs/fine_tuning/04_instruction_tuning.ipynb",
     "nbs/fine_tuning/06_qlora.ipynb",
     "nbs/foundations/06j_translation.ipynb",
-    "nbs/foundations/07_gpt.ipynb",
     "nbs/foundations/07b_addition.ipynb",
     "nbs/foundations/07c_grokking.ipynb",
     "nbs/foundations/07e_moe.ipynb",
