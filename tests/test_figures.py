@@ -38,7 +38,6 @@ def _png_size(b64) -> tuple[int, int]:
 # re-run since figures became 2x: their stored 1x images stay until those runs are repeated. The list can only
 # shrink: a notebook listed here that has no 1x image left fails the test too, and so does any 1x image elsewhere.
 PENDING_RERUN = {
-    "nbs/foundations/07_gpt.ipynb",
     "nbs/foundations/07e_moe.ipynb",
 }
 

@@ -6,9 +6,16 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
+import os
+import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
-from typing import Iterator, Mapping
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -23,10 +30,15 @@ from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
 from .sampling import generate_tokens
 from .embeddings import check_float, check_int
 from .embeddings import check_tensor
+from .data import NANOGPT_FILES, nanogpt_dir
+from .training import Trainer, TrainConfig, seed_everything
 
 # %% auto #0
-__all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'GPTConfig', 'GPT', 'document_mask', 'positions_from_doc_ids', 'from_hf_gpt2',
-           'from_hf_llama', 'CharTokenizer', 'RandomBatches', 'causal_lm_loss']
+__all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'GPT', 'document_mask',
+           'positions_from_doc_ids', 'from_hf_gpt2', 'from_hf_llama', 'CharTokenizer', 'RandomBatches',
+           'causal_lm_loss', 'nanogpt_train_source', 'prepare_nanogpt', 'run_nanogpt', 'parse_nanogpt_log',
+           'nanogpt_model_module', 'load_nanogpt_checkpoint', 'from_nanogpt', 'loss_per_batch', 'nanogpt_seed_run',
+           'char_gpt_seed_run']
 
 # %% ../nbs/foundations/07_gpt.ipynb #49f5c036
 POSITIONAL_KINDS = ("learned", "rotary")
@@ -629,3 +641,252 @@ def causal_lm_loss(model: nn.Module, batch: tuple[Tensor, Tensor]) -> tuple[Tens
     of counted targets)."""
     x, y = batch
     return model(x, y)[1], int((y != -100).sum())
+
+# %% ../nbs/foundations/07_gpt.ipynb #eb9e7dcb
+NANOGPT_CPU_ARGS = (
+    "config/train_shakespeare_char.py",
+    "--device=cpu",
+    "--compile=False",
+    "--eval_iters=20",
+    "--log_interval=1",
+    "--block_size=64",
+    "--batch_size=12",
+    "--n_layer=4",
+    "--n_head=4",
+    "--n_embd=128",
+    "--max_iters=2000",
+    "--lr_decay_iters=2000",
+    "--dropout=0.0",
+)  # the CPU command of nanoGPT's README, after `python train.py`
+NANOGPT_SEED_LINE = "torch.manual_seed(1337 + seed_offset)"  # the one line a seed changes
+
+
+def nanogpt_train_source(seed: int, source: str) -> str:
+    """nanoGPT's `train.py` text `source` with its seeding line changed to `seed`; nothing else
+    differs (seed 1337 gives the file as published)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative int")
+    if source.count(NANOGPT_SEED_LINE) != 1:
+        raise ValueError(f"source must contain {NANOGPT_SEED_LINE!r} exactly once")
+    return source.replace(NANOGPT_SEED_LINE, f"torch.manual_seed({seed} + seed_offset)")
+
+# %% ../nbs/foundations/07_gpt.ipynb #6a60d7ca
+# prepare.py imports requests only to download input.txt when it is missing; it never is here
+_NANOGPT_PREPARE = (
+    "import runpy, sys, types\n"
+    "def offline(*args, **kwargs):\n"
+    "    raise RuntimeError('input.txt is missing and this run is offline')\n"
+    "sys.modules['requests'] = types.SimpleNamespace(get=offline)\n"
+    "runpy.run_path('prepare.py', run_name='__main__')\n"
+)
+
+
+def prepare_nanogpt(
+    run_dir: str | os.PathLike,  # a folder for the run: nanoGPT's files, its data, its out_dir
+    text: str,  # the corpus, written as data/shakespeare_char/input.txt
+    seed: int = 1337,  # the seed of train.py (1337: the file as published)
+    cache_dir: str | os.PathLike | None = None,  # where `nanogpt_dir` keeps nanoGPT's files
+) -> Path:
+    """A folder to run nanoGPT in: its files at `NANOGPT_COMMIT`, `train.py` seeded with `seed`,
+    and its data made from `text` by its own `prepare.py`."""
+    src, run_dir = nanogpt_dir(cache_dir), Path(run_dir)
+    for name in NANOGPT_FILES:
+        (run_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        if name == "train.py":
+            (run_dir / name).write_text(nanogpt_train_source(seed, (src / name).read_text()))
+        else:
+            shutil.copyfile(src / name, run_dir / name)
+    data = run_dir / "data" / "shakespeare_char"
+    (data / "input.txt").write_text(text)
+    p = subprocess.run(
+        [sys.executable, "-c", _NANOGPT_PREPARE], cwd=data, capture_output=True, text=True
+    )
+    if p.returncode != 0:
+        raise RuntimeError(f"nanoGPT's prepare.py exited with {p.returncode}:\n{p.stderr[-2000:]}")
+    return run_dir
+
+
+def run_nanogpt(
+    run_dir: str | os.PathLike,  # a folder made by `prepare_nanogpt`
+    *overrides: str,  # more `--key=value` arguments, after the README's (later ones win)
+    threads: int = 1,  # OMP_NUM_THREADS of the process, which sets torch's threads
+    timeout: float | None = None,  # seconds
+) -> str:
+    """Run nanoGPT's `train.py` in `run_dir` with the README's CPU command; its standard output
+    (RuntimeError with the end of its standard error if it fails)."""
+    check_int("threads", threads, min=1)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    cmd = [sys.executable, "train.py", *NANOGPT_CPU_ARGS, *overrides]
+    p = subprocess.run(cmd, cwd=run_dir, env=env, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"nanoGPT's train.py exited with {p.returncode}:\n{p.stderr[-2000:]}")
+    return p.stdout
+
+
+_NANOGPT_STEP = re.compile(r"^step (\d+): train loss ([\d.]+), val loss ([\d.]+)$", re.M)
+_NANOGPT_ITER = re.compile(r"^iter (\d+): loss ([\d.]+), time ([\d.]+)ms", re.M)
+
+
+def parse_nanogpt_log(stdout: str) -> dict:
+    """nanoGPT's evaluations `steps` {step: (train loss, val loss)} and training-iteration times
+    `iter_ms` {iter: ms} from its standard output."""
+    steps = {int(s): (float(t), float(v)) for s, t, v in _NANOGPT_STEP.findall(stdout)}
+    if not steps:
+        raise ValueError("stdout has no 'step N: train loss ..., val loss ...' line of nanoGPT")
+    return dict(
+        steps=steps, iter_ms={int(i): float(ms) for i, _, ms in _NANOGPT_ITER.findall(stdout)}
+    )
+
+# %% ../nbs/foundations/07_gpt.ipynb #3edaac21
+def nanogpt_model_module(cache_dir: str | os.PathLike | None = None):
+    "nanoGPT's own `model.py` at `NANOGPT_COMMIT` (from the cache), imported as a module."
+    spec = importlib.util.spec_from_file_location(
+        "nanogpt_model", nanogpt_dir(cache_dir) / "model.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_nanogpt_checkpoint(path: str | os.PathLike) -> dict:
+    """nanoGPT's `ckpt.pt`, read with `weights_only=True`: tensors and plain values only, no
+    arbitrary object is unpickled."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+_NANOGPT_NAMES = {
+    "ln_1": "self_attn_sublayer.norm",
+    "ln_2": "ff_sublayer.norm",
+    "attn.c_proj": "self_attn.W_o",
+    "mlp.c_fc": "feed_forward.W_1",
+    "mlp.c_proj": "feed_forward.W_2",
+}
+
+
+@torch.no_grad()
+def from_nanogpt(checkpoint: Mapping) -> GPT:
+    """A `GPT` with the configuration and weights of a nanoGPT checkpoint (the `model_args` and
+    `model` of its `ckpt.pt`)."""
+    a = checkpoint["model_args"]
+    sd = {k.removeprefix("_orig_mod."): v for k, v in checkpoint["model"].items()}
+    config = GPTConfig.gpt2(
+        vocab_size=a["vocab_size"],
+        max_seq_len=a["block_size"],
+        d_model=a["n_embd"],
+        n_layers=a["n_layer"],
+        n_heads=a["n_head"],
+        bias=a["bias"],
+        ffn="gelu",  # nanoGPT's MLP uses the exact nn.GELU()
+    )
+    ours = {
+        "tok_emb.weight": sd["transformer.wte.weight"],
+        "pos_emb.pe.weight": sd["transformer.wpe.weight"],
+        "lm_head.weight": sd["lm_head.weight"],
+    }
+    for key, value in sd.items():
+        if key.startswith("transformer.ln_f."):
+            ours["norm." + key.rsplit(".", 1)[1]] = value
+        if not key.startswith("transformer.h."):
+            continue
+        i, rest = key[len("transformer.h.") :].split(".", 1)
+        module, param = rest.rsplit(".", 1)
+        if module == "attn.c_attn":  # one (3 d, d) matrix: queries, keys, values in that order
+            for name, w in zip("qkv", value.chunk(3)):
+                ours[f"layers.{i}.self_attn.W_{name}.{param}"] = w
+        elif module in _NANOGPT_NAMES:
+            ours[f"layers.{i}.{_NANOGPT_NAMES[module]}.{param}"] = value
+        else:
+            raise ValueError(f"unexpected tensor {key} in the nanoGPT state dict")
+    model = GPT(config)
+    model.load_state_dict(ours, strict=True)
+    return model.eval()
+
+# %% ../nbs/foundations/07_gpt.ipynb #c7208c57
+@torch.no_grad()
+def loss_per_batch(model: nn.Module, batches: Iterable) -> Tensor:
+    """The loss of `model(x, y)` (a `GPT`, or nanoGPT's own model: both return logits and loss)
+    on each batch of `batches`, in eval mode."""
+    model.eval()
+    # contiguous: nanoGPT views its targets, and a shifted window is a strided view
+    return torch.tensor([model(x.contiguous(), y.contiguous())[1].item() for x, y in batches])
+
+
+def nanogpt_seed_run(
+    run_dir: str | os.PathLike,  # a new folder for this run
+    text: str,  # the corpus (Tiny Shakespeare)
+    seed: int,  # train.py's seed (1337: as published)
+    score_batches: Iterable,  # the fixed validation batches every model is scored on
+    max_iters: int = 2000,  # training iterations (the README's 2000)
+    eval_interval: int = 250,  # iterations between evaluations (its Shakespeare config's 250)
+    cache_dir: str | os.PathLike | None = None,
+) -> dict:
+    """Train nanoGPT itself with seed `seed` (the README's CPU command, one thread) and score its
+    checkpoint: its step line, the loss on each score batch, training seconds per update."""
+    check_int("max_iters", max_iters, min=1)
+    check_int("eval_interval", eval_interval, min=1)
+    if max_iters % eval_interval:
+        raise ValueError(
+            f"max_iters={max_iters} must be a multiple of eval_interval={eval_interval}"
+        )
+    run_dir = prepare_nanogpt(run_dir, text, seed, cache_dir)
+    args = (
+        [f"--max_iters={max_iters}", f"--lr_decay_iters={max_iters}"] if max_iters != 2000 else []
+    )
+    args += [f"--eval_interval={eval_interval}"] if eval_interval != 250 else []
+    # always_save_checkpoint: ckpt.pt is the model of the last evaluation, whatever its loss
+    # (saving draws no random number, so the training is unchanged)
+    stdout = run_nanogpt(run_dir, *args, "--always_save_checkpoint=True", "--out_dir=out")
+    log = parse_nanogpt_log(stdout)
+    checkpoint = load_nanogpt_checkpoint(run_dir / "out" / "ckpt.pt")
+    if checkpoint["iter_num"] != max_iters:
+        raise RuntimeError(f"ckpt.pt is from iteration {checkpoint['iter_num']}, not {max_iters}")
+    nanogpt = nanogpt_model_module(cache_dir)
+    model = nanogpt.GPT(nanogpt.GPTConfig(**checkpoint["model_args"]))
+    model.load_state_dict(checkpoint["model"])
+    # its time of iteration i runs from the end of update i-1 to the end of update i, so it
+    # includes the evaluation made before update i when i is a multiple of eval_interval;
+    # iteration 0 (start-up) and those are left out
+    train_ms = [ms for i, ms in log["iter_ms"].items() if i % eval_interval]
+    train_loss, val_loss = log["steps"][max_iters]
+    return dict(
+        kind="nanogpt", seed=seed, steps=max_iters, train_loss_20=train_loss, val_loss_20=val_loss,
+        val_losses=loss_per_batch(model, score_batches).tolist(),
+        step_s=sum(train_ms) / 1000 / len(train_ms),
+    )  # fmt: skip
+
+# %% ../nbs/foundations/07_gpt.ipynb #a670b2d8
+def char_gpt_seed_run(
+    config: GPTConfig,  # the model
+    seed: int,  # `seed_everything(seed)` before the model is built
+    train_data: Tensor,  # 1-D token ids to draw training windows from
+    val_batches: Iterable,  # the Trainer's validation batches (nanoGPT's protocol: 20)
+    score_batches: Iterable,  # the fixed validation batches every model is scored on
+    n_steps: int = 2000,  # updates, run as epochs of 200 (fewer if n_steps < 200)
+    lr: float = 1e-3,  # peak learning rate
+    warmup_steps: int = 100,  # linear warmup, then cosine decay to lr / 10
+    batch_size: int = 12,  # windows per update
+) -> dict:
+    """Train `GPT(config)` with `Trainer` in nanoGPT's CPU recipe and score it: final validation
+    loss, per-batch losses, training time per update."""
+    check_int("n_steps", n_steps, min=1)
+    seed_everything(seed)
+    model = GPT(config)
+    per_epoch = min(n_steps, 200)
+    if n_steps % per_epoch:
+        raise ValueError(f"n_steps={n_steps} must be a multiple of 200 (or below 200)")
+    train_config = TrainConfig(
+        epochs=n_steps // per_epoch, lr=lr, schedule="cosine", warmup_steps=warmup_steps,
+        min_lr_ratio=0.1, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1, grad_clip=1.0,
+        device="cpu", progress=False,
+    )  # fmt: skip
+    train_batches = RandomBatches(train_data, config.max_seq_len, batch_size, per_epoch)
+    trainer = Trainer(model, causal_lm_loss, train_batches, val_batches, train_config)
+    history = trainer.fit()
+    tokens = per_epoch * batch_size * config.max_seq_len  # per epoch
+    train_s = sum(tokens / tps for tps in history["tokens_per_s"])  # evaluations excluded
+    return dict(
+        kind="gpt", seed=seed, steps=n_steps, lr=lr, warmup_steps=warmup_steps,
+        config=dataclasses.asdict(config), params=model.num_params(),
+        train_loss_20=None, val_loss_20=history["val_loss"][-1],
+        val_losses=loss_per_batch(model, score_batches).tolist(), step_s=train_s / n_steps,
+    )  # fmt: skip
