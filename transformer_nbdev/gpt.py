@@ -81,6 +81,7 @@ class GPTConfig:
         for name in ("vocab_size", "max_seq_len", "d_model", "n_layers", "n_heads"):
             check_int(name, getattr(self, name), min=1)
         check_float("norm_eps", self.norm_eps, min=0)
+        check_float("dropout", self.dropout, min=0, max=1, max_open=True)
         check_float("rope_base", self.rope_base, min=0, min_open=True)
         if self.d_model % self.n_heads != 0:
             raise ValueError(f"d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
@@ -309,6 +310,16 @@ def forward(
             raise ValueError(
                 f"targets of shape {tuple(targets.shape)} must match idx of shape "
                 f"{tuple(idx.shape)}"
+            )
+        if targets.is_floating_point() or targets.is_complex():
+            raise TypeError(
+                f"targets must be an integer tensor (token ids), got dtype={targets.dtype}"
+            )
+        counted = targets[targets != -100]
+        if counted.numel() and not (0 <= counted.min() and counted.max() < self.config.vocab_size):
+            raise ValueError(
+                f"targets must be token ids in [0, {self.config.vocab_size - 1}] or -100 (not "
+                f"counted), got values from {counted.min().item()} to {counted.max().item()}"
             )
         n_counted = (
             (targets != -100).sum().clamp(min=1)
@@ -571,6 +582,10 @@ class CharTokenizer:
     "A character-level tokenizer: one id per distinct character of a text, in sorted order."
 
     def __init__(self, text: str):
+        if not isinstance(text, str) or not text:
+            raise ValueError(
+                f"text must be a non-empty string to build the vocabulary from, got {text!r:.40}"
+            )
         self.itos: list[str] = sorted(set(text))
         self.stoi: dict[str, int] = {ch: i for i, ch in enumerate(self.itos)}
 
