@@ -315,21 +315,20 @@ def forward(
             raise TypeError(
                 f"targets must be an integer tensor (token ids), got dtype={targets.dtype}"
             )
-        counted = targets[targets != -100]
-        if counted.numel() and not (0 <= counted.min() and counted.max() < self.config.vocab_size):
-            raise ValueError(
-                f"targets must be token ids in [0, {self.config.vocab_size - 1}] or -100 (not "
-                f"counted), got values from {counted.min().item()} to {counted.max().item()}"
-            )
         n_counted = (
             (targets != -100).sum().clamp(min=1)
         )  # all -100: loss 0 with a graph, not 0/0 = NaN
-        loss = (
-            F.cross_entropy(
+        try:  # the range is checked by cross_entropy itself; only a failure pays for the message
+            loss_sum = F.cross_entropy(
                 logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
             )
-            / n_counted
-        )
+        except IndexError:
+            counted = targets[targets != -100]
+            raise ValueError(
+                f"targets must be token ids in [0, {self.config.vocab_size - 1}] or -100 (not "
+                f"counted), got values from {counted.min().item()} to {counted.max().item()}"
+            ) from None
+        loss = loss_sum / n_counted
         if self.training and self.config.ffn == "moe":
             loss = loss + self.config.moe_aux_weight * sum(
                 layer.feed_forward.aux_loss for layer in self.layers
