@@ -9,9 +9,10 @@ from check_links import chapter_numbers, check
 
 def test_chapter_numbers_follow_the_toc():
     numbers = chapter_numbers()
-    assert numbers["nbs/foundations/06h_training"] == 6
-    assert numbers["nbs/fine_tuning/00_overview"] == 8
-    assert numbers["nbs/fine_tuning/06_qlora"] == 14
+    assert numbers["nbs/foundations/06b_sampling"] == 6
+    assert numbers["nbs/foundations/07g_training"] == 7
+    assert numbers["nbs/fine_tuning/00_overview"] == 9
+    assert numbers["nbs/fine_tuning/06_qlora"] == 15
     assert "nbs/appendix/01_performance" not in numbers
 
 

@@ -3,13 +3,15 @@
     python tools/link_chapters.py            # dry run: print every change
     python tools/link_chapters.py --write    # apply (then run nbdev_clean and tools/check_links.py)
     python tools/link_chapters.py --write --admonitions   # exercise/solution cells as well
+    python tools/link_chapters.py --old-numbering --write  # prose written before chapter 6 was split
 
-Numbering: Part I = chapters 1-7, Part II = chapters 8-15 (00_overview ... 07_in_context).
-"chapter N's `name`" links to the notebook that defines `name` and takes that notebook's chapter
-number (so Part II's old numbering, "chapter 2's `apply_lora`", becomes "chapter 10's"). Other
-numbers in Part II prose keep their Part I meaning for 6 and 7 and become N + 8 for 1-5. Text
-already in a link, code or math is left alone, and so is the blurb under a page's title (the
-module docstring).
+Numbering: the book's, from book/_toc.yml (tools/check_links.py's `chapter_numbers`): a number N
+links to the first page of chapter N. "chapter N's `name`" links to the notebook that defines `name`
+and takes that notebook's chapter number. With --old-numbering, N is read in the numbering before
+the split of chapter 6 (issue 15, item 5: 1-6 unchanged, GPT 7 -> 8, Part II 8-15 -> 9-16), for
+unlinked mentions merged in from a branch written before it. Text already in a link, code or math is
+left alone, and so is the blurb under a page's title (the module docstring).
+Links that already exist are renumbered by `python tools/check_links.py --fix`, not here.
 Section labels ("section 6e") are not handled here: name sections by their title.
 """
 
@@ -20,34 +22,20 @@ import re
 import sys
 from pathlib import Path
 
-from check_links import code_fences  # one reading of MyST fences for both tools
+from check_links import chapter_numbers, code_fences, top_chapters  # one reading of TOC and fences
 
 ROOT = 'nbs'  # run from the repository root
-P1 = {
-    1: 'foundations/01_embeddings',
-    2: 'foundations/02_attention',
-    3: 'foundations/03_multi_head_attention',
-    4: 'foundations/04_feed_forward',
-    5: 'foundations/05_encoder_decoder',
-    6: 'foundations/06_transformer',
-    7: 'foundations/07_gpt',
-    8: 'fine_tuning/00_overview',
-    9: 'fine_tuning/01_introduction',
-    10: 'fine_tuning/02_lora',
-    11: 'fine_tuning/03_data_preparation',
-    12: 'fine_tuning/04_instruction_tuning',
-    13: 'fine_tuning/05_metrics',
-    14: 'fine_tuning/06_qlora',
-    15: 'fine_tuning/07_in_context',
-}
+NUMBERS = {page[len('nbs/') :]: n for page, n in chapter_numbers().items()}  # foundations/07g_training -> 7
+P1 = {NUMBERS[page[len('nbs/') :]]: page[len('nbs/') :] for page in top_chapters()}  # 7 -> its first page
+OLD_NUMBERING = '--old-numbering' in sys.argv
 
 
-def chapter_of(page):  # page like foundations/06h_training -> 6
-    for n, p in P1.items():
-        if p == page:
-            return n
-    m = re.match(r'foundations/0(\d)[b-j]_', page)
-    return int(m.group(1)) if m else None
+def old_to_new(n):  # a chapter number written before chapter 6 was split in two
+    return n if n <= 6 else n + 1
+
+
+def chapter_of(page):  # page like foundations/07g_training -> 7
+    return NUMBERS.get(page)
 
 
 # symbol -> defining page
@@ -131,15 +119,9 @@ def make_resolve(src_page):
             num = chapter_of(page)
             if num is not None:
                 return num, page
-        if src_page.startswith('fine_tuning/') and not src_page.endswith('00_overview'):
-            if n == 3 and 'cache' in ctx:  # the key/value caches of multi-head attention
-                return 3, P1[3]
-            if n in (6, 7):
-                return n, P1[n]
-            if 1 <= n <= 6:
-                return n + 8, P1[n + 8]
-            return None
-        if 1 <= n <= 14:
+        if OLD_NUMBERING:
+            n = old_to_new(n)
+        if n in P1:
             return n, P1[n]
         return None
 

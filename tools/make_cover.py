@@ -1,6 +1,7 @@
 """Draw the book's cover figure, book/cover/cross_attention.png, from the trained Multi30k translation run of
-chapter 6 (section "Translation"): the cross-attention of its last decoder layer, averaged over the heads, for
-one test sentence and the model's own beam-search translation. The PNG is committed (CI has no trained model).
+chapter 7 (section "Translating German to English on Multi30k"): the cross-attention of its last decoder
+layer, averaged over the heads, for one test sentence and the model's own beam-search translation. The PNG
+is committed (CI has no trained model).
 
     python tools/make_cover.py RUN_DIR [--index 18]   # RUN_DIR: the folder train_translation wrote
 """

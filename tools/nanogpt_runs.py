@@ -1,4 +1,4 @@
-"""The full runs of chapter 7's comparison with nanoGPT, into nbs/foundations/nanogpt_run/results.json.
+"""The full runs of chapter 8's comparison with nanoGPT, into nbs/foundations/nanogpt_run/results.json.
 
     python tools/nanogpt_runs.py            # every run not yet in the JSON (resumable)
     python tools/nanogpt_runs.py --dry-run  # list the runs it would make

@@ -207,7 +207,7 @@ def translation_model(
     d_ff: int = 1024,
     dropout: float = 0.1,
 ) -> Transformer:
-    "Chapter 6's Multi30k model: one joint vocabulary, embeddings tied three ways, pre-LN."
+    "Chapter 7's Multi30k model: one joint vocabulary, embeddings tied three ways, pre-LN."
     return Transformer(
         vocab_size,
         vocab_size,
@@ -378,7 +378,7 @@ def gpt_config(
     n_heads: int = 6,
     max_seq_len: int = 512,
 ) -> GPTConfig:
-    """Chapter 7's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary
+    """Chapter 8's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary
     of 65 symbols)."""
     return GPTConfig.gpt2(
         vocab_size=vocab_size,
@@ -397,7 +397,7 @@ def bench_mfu(
     warmup: int = 1,
     matmul_sizes: Sequence[int] = (1024, 2048),
 ) -> dict:
-    """Training-step time of chapter 7's GPT, its achieved FLOP/s, and the MFU against the fp32
+    """Training-step time of chapter 8's GPT, its achieved FLOP/s, and the MFU against the fp32
     matmul peak measured now."""
     config = config or gpt_config()
     torch.manual_seed(0)
@@ -737,7 +737,7 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
             shape=[n_tok, d_model],
         )
     )
-    # inference_mode against no_grad, cached greedy generation of chapter 7's GPT
+    # inference_mode against no_grad, cached greedy generation of chapter 8's GPT
     config = (
         gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()
     )

@@ -95,7 +95,7 @@ def label_token_ids(fmt: PromptFormat, tokenizer: PretrainedTokenizer) -> list[i
 # %% ../nbs/fine_tuning/07_in_context.ipynb #5c315466
 @torch.no_grad()
 def label_logprobs(
-    model: nn.Module,  # chapter 7's GPT, e.g. from load_smollm2
+    model: nn.Module,  # chapter 8's GPT, e.g. from load_smollm2
     tokenizer: PretrainedTokenizer,
     prefix: str,  # shared by every query ("" for none)
     queries: Sequence[str],

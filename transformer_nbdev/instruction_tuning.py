@@ -192,7 +192,7 @@ ADAPTER_DTYPES = ("float32", "float16", "bfloat16")
 
 @dataclass
 class InstructionTuningConfig:
-    """Settings of an instruction-tuning run; the defaults are chapter 12's LoRA run of
+    """Settings of an instruction-tuning run; the defaults are chapter 13's LoRA run of
     SmolLM2-135M-Instruct."""
 
     method: str = "lora"  # "lora", "full", or "prepared" (train the parameters left trainable)
@@ -245,7 +245,7 @@ def save_adapter(
     dtype: str = "float16",
     metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Chapter 10's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is
+    """Chapter 11's `save_lora`, with the adapter matrices stored in `dtype`; the model itself is
     left unchanged."""
     if dtype not in ADAPTER_DTYPES:
         raise ValueError(f"dtype={dtype!r} must be one of {list(ADAPTER_DTYPES)}")
@@ -300,7 +300,7 @@ def _trainable(model: nn.Module) -> dict[str, Tensor]:
 
 
 def tune(
-    model: nn.Module,  # chapter 7's GPT (e.g. from load_smollm2); changed in place
+    model: nn.Module,  # chapter 8's GPT (e.g. from load_smollm2); changed in place
     tokenizer: PretrainedTokenizer,
     splits: dict[str, Sequence[dict]],  # needs "train" and "val" records
     config: InstructionTuningConfig | None = None,

@@ -30,7 +30,7 @@ __all__ = ['LORA_CONFIG_KEY', 'is_linear_like', 'LoRALinear', 'lora_layers', 'fi
 def is_linear_like(module: nn.Module) -> bool:
     """An `nn.Linear`, or a module whose class declares `linear_like = True`: it computes x W^T + b
     and has
-    `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. chapter 14's 4-bit
+    `in_features`, `out_features`, `weight` (d_out, d_in) and `bias` (e.g. chapter 15's 4-bit
     `QuantLinear`)."""
     return isinstance(module, nn.Linear) or getattr(type(module), "linear_like", False) is True
 

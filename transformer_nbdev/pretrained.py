@@ -196,7 +196,7 @@ GGUF_TO_HF: list[
     ("blk.{i}.ffn_up.weight", "model.layers.{i}.mlp.up_proj.weight"),
     ("blk.{i}.ffn_down.weight", "model.layers.{i}.mlp.down_proj.weight"),
 ]
-HF_TO_GPT: list[tuple[str, str]] = [  # Hugging Face LLaMA name -> chapter 7 GPT name
+HF_TO_GPT: list[tuple[str, str]] = [  # Hugging Face LLaMA name -> chapter 8 GPT name
     ("model.embed_tokens.weight", "tok_emb.weight"),
     ("model.norm.weight", "norm.weight"),
     ("lm_head.weight", "lm_head.weight"),
@@ -757,7 +757,7 @@ def prepare_finetuning(
     r: int = 8,
     alpha: float = 16.0,
     dropout: float = 0.0,
-) -> GPT:  # "lora": chapter 10's settings
+) -> GPT:  # "lora": chapter 11's settings
     """Set `requires_grad` for a fine-tuning strategy (in place): full, last_layers, head (untied)
     or lora."""
     if strategy not in FINETUNING_STRATEGIES:

@@ -304,7 +304,7 @@ class QuantLinear(nn.Module):
     """A frozen linear layer whose weight is stored blockwise-quantized (4-bit NF4 by default) and
     dequantized on the fly."""
 
-    linear_like = True  # chapter 10's protocol: LoRALinear / apply_lora accept this layer as a base
+    linear_like = True  # chapter 11's protocol: LoRALinear / apply_lora accept this layer as a base
 
     def __init__(
         self,
