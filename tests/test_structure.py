@@ -19,8 +19,6 @@ KNOWN_FORWARD_IMPORTS = {
     "the split of chapter 6 (issue 15, item 5) moves decoding next to the model",
     ("gpt", "moe"): "GPTConfig(ffn='moe') (chapter 7) builds section 7e's MoE feed-forward with a lazy import; "
     "the one-block design (issue 15, item 1) makes the FFN pluggable",
-    ("pretrained", "lora"): "the fine-tuning strategies of Part II chapter 9 (pretrained.py) include LoRA from "
-    "chapter 10; issue 15, item 3 moves the strategies after LoRA",
 }
 
 

@@ -181,6 +181,11 @@ def from_hf_llama(hf_model) -> GPT:
     return load_state_dict_into(model, sd).eval()
 
 
+_GPT2_CONFIG = (("vocab_size", "vocab_size"), ("max_seq_len", "n_positions"), ("d_model", "n_embd"),
+                ("n_layers", "n_layer"), ("n_heads", "n_head"), ("d_ff", "n_inner"),
+                ("norm_eps", "layer_norm_epsilon"), ("tie_embeddings", "tie_word_embeddings"))  # fmt: skip
+
+
 @torch.no_grad()
 def from_hf_gpt2(hf_model) -> GPT:
     "A `GPT` with the configuration and weights of a Hugging Face `GPT2LMHeadModel`."
@@ -190,17 +195,7 @@ def from_hf_gpt2(hf_model) -> GPT:
     )
     if act is None:
         raise ValueError(f"activation_function={hc.activation_function!r} is not supported")
-    config = GPTConfig.gpt2(
-        vocab_size=hc.vocab_size,
-        max_seq_len=hc.n_positions,
-        d_model=hc.n_embd,
-        n_layers=hc.n_layer,
-        n_heads=hc.n_head,
-        d_ff=hc.n_inner,
-        norm_eps=hc.layer_norm_epsilon,
-        ffn=act,
-        tie_embeddings=hc.tie_word_embeddings,
-    )
+    config = GPTConfig.gpt2(ffn=act, **{ours: getattr(hc, theirs) for ours, theirs in _GPT2_CONFIG})
     model = GPT(config).to(sd["transformer.wte.weight"].dtype)
     ours = {
         "tok_emb.weight": sd["transformer.wte.weight"],

@@ -187,7 +187,6 @@ GGUF_TO_HF: list[
     ("blk.{i}.ffn_down.weight", "model.layers.{i}.mlp.down_proj.weight"),
 ]
 
-
 # %% ../nbs/fine_tuning/01_introduction.ipynb #c2e1801b
 def gguf_state_dict(
     reader: "gguf.GGUFReader", config: GPTConfig | None = None
