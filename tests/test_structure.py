@@ -20,8 +20,6 @@ KNOWN_FORWARD_IMPORTS = {
     "(issue 15, item 5) keeps decoding in chapter 6 but not yet before the model",
     ("gpt", "moe"): "GPTConfig(ffn='moe') (chapter 8) builds the MoE feed-forward of its section 08e "
     "with a lazy import; the one-block design (issue 15, item 1) makes the FFN pluggable",
-    ("pretrained", "lora"): "the fine-tuning strategies of chapter 10 (pretrained.py) include LoRA from "
-    "chapter 11; issue 15, item 3 moves the strategies after LoRA",
 }
 
 

@@ -115,6 +115,47 @@ def test_old_module_attributes_warn():
     assert "count_parameters" not in pretrained.__all__
 
 
+# Names that moved to the module of the chapter that teaches them (issue 15, item 3): the old import paths work
+# for one release with a DeprecationWarning naming the new home, and give the very same object.
+_HF = ("HF_TO_GPT", "HF_CONFIG_FILE", "HF_WEIGHTS_FILE", "rename", "config_from_hf", "hf_llama_config",
+       "load_state_dict_into", "save_hf", "load_hf")
+_STRATEGIES = ("FINETUNING_STRATEGIES", "LORA_TARGETS", "prepare_finetuning", "untie_embeddings")
+MOVED = ([("transformer_nbdev.gpt", n, "transformer_nbdev.hf") for n in ("from_hf_gpt2", "from_hf_llama")]
+         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.hf") for n in _HF]
+         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.finetuning") for n in _STRATEGIES])
+
+
+@pytest.mark.parametrize("old, name, new", MOVED)
+def test_moved_names_warn_and_give_the_same_object(old, name, new):
+    import importlib
+
+    with pytest.warns(DeprecationWarning, match=rf"{old}: `{name}` is deprecated, use `{new}\.{name}`"):
+        obj = getattr(importlib.import_module(old), name)
+    assert obj is getattr(importlib.import_module(new), name)
+    assert name not in importlib.import_module(old).__all__
+
+
+def test_moved_names_old_import_statements_work():
+    with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.hf\.from_hf_llama`"):
+        from transformer_nbdev.gpt import from_hf_llama
+    with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.finetuning\.prepare_finetuning`"):
+        from transformer_nbdev.pretrained import prepare_finetuning
+    with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.hf\.hf_llama_config`"):
+        from transformer_nbdev.pretrained import hf_llama_config
+    from transformer_nbdev.finetuning import prepare_finetuning as new
+    from transformer_nbdev.hf import from_hf_llama as new_llama
+
+    assert (prepare_finetuning, from_hf_llama) == (new, new_llama)
+    with pytest.raises(ImportError):
+        from transformer_nbdev.pretrained import no_such_name  # noqa: F401
+
+
+def test_new_homes_and_names_that_stayed_do_not_warn(no_warnings):
+    from transformer_nbdev.finetuning import FINETUNING_STRATEGIES, prepare_finetuning  # noqa: F401
+    from transformer_nbdev.hf import HF_TO_GPT, from_hf_gpt2, from_hf_llama, load_hf, save_hf  # noqa: F401
+    from transformer_nbdev.pretrained import PretrainedTokenizer, gguf_config, load_smollm2  # noqa: F401
+
+
 def test_error_messages_use_the_new_names():
     with pytest.raises(ValueError, match=r"max_new_tokens=0 must be an integer in \[1, inf\)"):
         check_generation_args(max_new_tokens=0)

@@ -53,6 +53,7 @@ RENAMED = {
     "foundations/06i_bleu": "foundations/07h_bleu",
     "foundations/06j_translation": "foundations/07i_translation",
     "foundations/07_gpt": "foundations/08_gpt",
+    "foundations/07a_hugging_face": "foundations/08a_hugging_face",
     "foundations/07b_addition": "foundations/08b_addition",
     "foundations/07c_grokking": "foundations/08c_grokking",
     "foundations/07d_induction": "foundations/08d_induction",

@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['check_int', 'check_float', 'check_choice', 'check_type', 'check_tensor', 'check_finite', 'warn_renamed',
-           'renamed_kwargs', 'TokenEmbedding', 'compute_embedding_similarity', 'get_nearest_neighbors']
+           'renamed_kwargs', 'moved_names', 'TokenEmbedding', 'compute_embedding_similarity', 'get_nearest_neighbors']
 
 # %% ../nbs/foundations/01_embeddings.ipynb #694a6238
 import functools
+import importlib
 import math
 import numbers
 import warnings
@@ -145,6 +146,20 @@ def renamed_kwargs(**renames: str):
         return wrapper
 
     return decorate
+
+# %% ../nbs/foundations/01_embeddings.ipynb #f4c5ab26
+def moved_names(module: str, moved: dict[str, str]):
+    """A module-level `__getattr__` for names that moved: `moved` maps each old name of `module` to
+    the dotted name of its new module; using an old name warns (`warn_renamed`) and returns the new
+    object."""
+
+    def __getattr__(name: str):
+        if name not in moved:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        warn_renamed(name, f"{moved[name]}.{name}", module)
+        return getattr(importlib.import_module(moved[name]), name)
+
+    return __getattr__
 
 # %% ../nbs/foundations/01_embeddings.ipynb #a7b3bae9
 class TokenEmbedding(nn.Module):

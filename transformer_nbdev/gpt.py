@@ -35,10 +35,9 @@ from .training import Trainer, TrainConfig, seed_everything
 
 # %% auto #0
 __all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'GPT', 'document_mask',
-           'positions_from_doc_ids', 'from_hf_gpt2', 'from_hf_llama', 'CharTokenizer', 'RandomBatches',
-           'causal_lm_loss', 'nanogpt_train_source', 'prepare_nanogpt', 'run_nanogpt', 'parse_nanogpt_log',
-           'nanogpt_model_module', 'load_nanogpt_checkpoint', 'from_nanogpt', 'loss_per_batch', 'nanogpt_seed_run',
-           'char_gpt_seed_run']
+           'positions_from_doc_ids', 'CharTokenizer', 'RandomBatches', 'causal_lm_loss', 'nanogpt_train_source',
+           'prepare_nanogpt', 'run_nanogpt', 'parse_nanogpt_log', 'nanogpt_model_module', 'load_nanogpt_checkpoint',
+           'from_nanogpt', 'loss_per_batch', 'nanogpt_seed_run', 'char_gpt_seed_run', 'student_t_quantile']
 
 # %% ../nbs/foundations/08_gpt.ipynb #49f5c036
 POSITIONAL_KINDS = ("learned", "rotary")
@@ -446,135 +445,13 @@ def generate(
     finally:
         self.train(was_training)
 
-# %% ../nbs/foundations/08_gpt.ipynb #babf4aa7
-def _rope_theta(hf_config) -> float:
-    """The rotary base of a Hugging Face config (transformers 4: `rope_theta`; 5:
-    `rope_parameters['rope_theta']`)."""
-    params = getattr(hf_config, "rope_parameters", None) or {}
-    scaling = getattr(hf_config, "rope_scaling", None) or {}
-    kind = params.get("rope_type", scaling.get("rope_type", scaling.get("type", "default")))
-    if kind != "default":
-        raise ValueError(
-            f"rope_type={kind!r} (rotary scaling) is not implemented; only 'default' rotary "
-            "embeddings are"
-        )
-    theta = params.get("rope_theta", getattr(hf_config, "rope_theta", None))
-    return 10000.0 if theta is None else float(theta)
+# %% ../nbs/foundations/08_gpt.ipynb #e70823b1
+# from_hf_gpt2 and from_hf_llama moved to the Hugging Face section (module hf): old imports warn
+from .embeddings import moved_names
 
-
-@torch.no_grad()
-def from_hf_gpt2(hf_model) -> GPT:
-    "A `GPT` with the configuration and weights of a Hugging Face `GPT2LMHeadModel`."
-    hc, sd = hf_model.config, hf_model.state_dict()
-    act = {"gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu": "gelu"}.get(
-        hc.activation_function
-    )
-    if act is None:
-        raise ValueError(f"activation_function={hc.activation_function!r} is not supported")
-    config = GPTConfig.gpt2(
-        vocab_size=hc.vocab_size,
-        max_seq_len=hc.n_positions,
-        d_model=hc.n_embd,
-        n_layers=hc.n_layer,
-        n_heads=hc.n_head,
-        d_ff=hc.n_inner,
-        norm_eps=hc.layer_norm_epsilon,
-        ffn=act,
-        tie_embeddings=hc.tie_word_embeddings,
-    )
-    model = GPT(config).to(sd["transformer.wte.weight"].dtype)
-    ours = {
-        "tok_emb.weight": sd["transformer.wte.weight"],
-        "pos_emb.pe.weight": sd["transformer.wpe.weight"],
-        "norm.weight": sd["transformer.ln_f.weight"],
-        "norm.bias": sd["transformer.ln_f.bias"],
-        "lm_head.weight": sd["lm_head.weight"]
-        if "lm_head.weight" in sd
-        else sd["transformer.wte.weight"],
-    }
-    for i in range(hc.n_layer):
-        h, o = f"transformer.h.{i}.", f"layers.{i}."
-        for name, w in zip("qkv", sd[h + "attn.c_attn.weight"].t().chunk(3)):
-            ours[f"{o}self_attn.W_{name}.weight"] = w
-        for name, b in zip("qkv", sd[h + "attn.c_attn.bias"].chunk(3)):
-            ours[f"{o}self_attn.W_{name}.bias"] = b
-        for theirs, mine in (
-            ("attn.c_proj", "self_attn.W_o"),
-            ("mlp.c_fc", "feed_forward.W_1"),
-            ("mlp.c_proj", "feed_forward.W_2"),
-        ):
-            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = (
-                sd[h + theirs + ".weight"].t(),
-                sd[h + theirs + ".bias"],
-            )
-        for theirs, mine in (("ln_1", "self_attn_sublayer.norm"), ("ln_2", "ff_sublayer.norm")):
-            ours[f"{o}{mine}.weight"], ours[f"{o}{mine}.bias"] = (
-                sd[h + theirs + ".weight"],
-                sd[h + theirs + ".bias"],
-            )
-    model.load_state_dict(ours, strict=True)
-    return model.eval()
-
-
-_LLAMA_NAMES = {
-    "self_attn.q_proj": "self_attn.W_q",
-    "self_attn.k_proj": "self_attn.W_k",
-    "self_attn.v_proj": "self_attn.W_v",
-    "self_attn.o_proj": "self_attn.W_o",
-    "mlp.gate_proj": "feed_forward.W_1",
-    "mlp.up_proj": "feed_forward.V",
-    "mlp.down_proj": "feed_forward.W_2",
-    "input_layernorm": "self_attn_sublayer.norm",
-    "post_attention_layernorm": "ff_sublayer.norm",
-}
-
-
-@torch.no_grad()
-def from_hf_llama(hf_model) -> GPT:
-    """A `GPT` with the configuration and weights of a Hugging Face `LlamaForCausalLM` (default
-    rotary embeddings, SiLU)."""
-    hc, sd = hf_model.config, hf_model.state_dict()
-    head_dim = getattr(hc, "head_dim", None) or hc.hidden_size // hc.num_attention_heads
-    if head_dim * hc.num_attention_heads != hc.hidden_size:
-        raise ValueError(
-            f"head_dim={head_dim} times num_attention_heads={hc.num_attention_heads} must equal "
-            f"hidden_size={hc.hidden_size}"
-        )
-    if hc.hidden_act != "silu":
-        raise ValueError(f"hidden_act={hc.hidden_act!r}: only 'silu' (SwiGLU) is supported")
-    if getattr(hc, "attention_bias", False) != getattr(hc, "mlp_bias", False):
-        raise ValueError(
-            "attention_bias and mlp_bias must be equal (GPTConfig has one `bias` switch)"
-        )
-    config = GPTConfig.llama(
-        vocab_size=hc.vocab_size,
-        max_seq_len=hc.max_position_embeddings,
-        d_model=hc.hidden_size,
-        n_layers=hc.num_hidden_layers,
-        n_heads=hc.num_attention_heads,
-        n_kv_heads=hc.num_key_value_heads,
-        d_ff=hc.intermediate_size,
-        norm_eps=hc.rms_norm_eps,
-        rope_base=_rope_theta(hc),
-        bias=getattr(hc, "attention_bias", False),
-        tie_embeddings=hc.tie_word_embeddings,
-    )
-    model = GPT(config).to(sd["model.embed_tokens.weight"].dtype)
-    ours = {
-        "tok_emb.weight": sd["model.embed_tokens.weight"],
-        "norm.weight": sd["model.norm.weight"],
-        "lm_head.weight": sd.get("lm_head.weight", sd["model.embed_tokens.weight"]),
-    }
-    for key, value in sd.items():
-        if not key.startswith("model.layers."):
-            continue
-        i, rest = key[len("model.layers.") :].split(".", 1)
-        module, param = rest.rsplit(".", 1)
-        if module not in _LLAMA_NAMES:
-            raise ValueError(f"unexpected tensor {key} in the LLaMA state dict")
-        ours[f"layers.{i}.{_LLAMA_NAMES[module]}.{param}"] = value
-    model.load_state_dict(ours, strict=True)
-    return model.eval()
+__getattr__ = moved_names(
+    __name__, {name: "transformer_nbdev.hf" for name in ("from_hf_gpt2", "from_hf_llama")}
+)
 
 # %% ../nbs/foundations/08_gpt.ipynb #566aaf90
 class CharTokenizer:
@@ -904,3 +781,25 @@ def char_gpt_seed_run(
         train_loss_20=None, val_loss_20=history["val_loss"][-1],
         val_losses=loss_per_batch(model, score_batches).tolist(), step_s=train_s / n_steps,
     )  # fmt: skip
+
+# %% ../nbs/foundations/08_gpt.ipynb #2407d124
+def student_t_quantile(p: float, df: float) -> float:
+    """Quantile of Student's t with `df` degrees of freedom: bisection on its CDF (Simpson's rule),
+    accurate to about 1e-7 for quantiles below 100."""
+    check_float("p", p, min=0.0, max=1.0, min_open=True, max_open=True)
+    check_float("df", df, min=0.0, min_open=True)
+    if p < 0.5:
+        return -student_t_quantile(1 - p, df)  # the distribution is symmetric about 0
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+    pdf = lambda x: c * (1 + x * x / df) ** (-(df + 1) / 2)
+
+    def cdf(x, n=2000):
+        h = x / n
+        return 0.5 + h / 3 * sum(pdf(i * h) * (1 if i in (0, n) else 4 - 2 * (i % 2 == 0))
+                                 for i in range(n + 1))  # fmt: skip
+
+    lo, hi = 0.0, 100.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < p else (lo, mid)
+    return (lo + hi) / 2

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .data import SST2_LABELS, TREC_LABELS
+from .gpt import student_t_quantile
 
 if TYPE_CHECKING:  # only for type hints
     from transformer_nbdev.pretrained import PretrainedTokenizer
@@ -212,21 +213,17 @@ def with_random_labels(shots: Sequence[tuple[str, Any]], labels: Sequence, seed:
     return [(x, rng.choice(list(labels))) for x, _ in shots]
 
 # %% ../nbs/fine_tuning/07_in_context.ipynb #c3ee56f5
-# t_{0.975, df}: the two-sided 95% quantiles of Student's t for df = 1..10
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)
-
-
 def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
-    """(mean, low, high): the mean of `values` with a 95% Student-t interval (nan with one
-    value)."""
+    """(mean, low, high): the mean of `values` with a 95% Student-t interval (nan with one value),
+    the t quantile computed by chapter 8's `student_t_quantile`."""
     n = len(values)
-    if not 1 <= n <= len(_T975) + 1:
-        raise ValueError(f"len(values)={n} must be between 1 and {len(_T975) + 1}")
+    if n < 1:
+        raise ValueError(f"len(values)={n} must be at least 1")
     mean = sum(values) / n
     if n == 1:
         return mean, math.nan, math.nan
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    half = _T975[n - 2] * sd / math.sqrt(n)
+    half = student_t_quantile(0.975, n - 1) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
 
 

@@ -35,7 +35,7 @@ from transformer_nbdev.instruction_data import (
 )
 from .lora import lora_layers, save_lora
 from .feed_forward import count_parameters
-from .pretrained import LORA_TARGETS, prepare_finetuning
+from .finetuning import LORA_TARGETS, prepare_finetuning
 from .sampling import generate_tokens
 from .training import Trainer, TrainConfig, cpu_model, seed_everything
 
