@@ -4,13 +4,15 @@
 
 # %% auto #0
 __all__ = ['check_int', 'check_float', 'check_choice', 'check_type', 'check_tensor', 'check_finite', 'warn_renamed',
-           'renamed_kwargs', 'TokenEmbedding', 'compute_embedding_similarity', 'get_nearest_neighbors']
+           'renamed_kwargs', 'moved_names', 'TokenEmbedding', 'compute_embedding_similarity', 'get_nearest_neighbors']
 
 # %% ../nbs/foundations/01_embeddings.ipynb #694a6238
 import functools
+import importlib
 import math
 import numbers
 import warnings
+from typing import Any, Callable
 
 import torch
 from fastcore.basics import patch
@@ -145,6 +147,19 @@ def renamed_kwargs(**renames: str):
         return wrapper
 
     return decorate
+
+# %% ../nbs/foundations/01_embeddings.ipynb #29e26332
+def moved_names(module: str, moved: dict[str, str]) -> Callable[[str], Any]:
+    """A module-level `__getattr__` for `module` whose names in `moved` (old name -> new module) now
+    live elsewhere: each old path warns for one release."""
+
+    def __getattr__(name: str) -> Any:
+        if name in moved:
+            warn_renamed(f"{module}.{name}", f"{moved[name]}.{name}", module)
+            return getattr(importlib.import_module(moved[name]), name)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
 
 # %% ../nbs/foundations/01_embeddings.ipynb #a7b3bae9
 class TokenEmbedding(nn.Module):
