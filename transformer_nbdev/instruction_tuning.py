@@ -36,10 +36,12 @@ from .feed_forward import count_parameters
 from .pretrained import LORA_TARGETS, prepare_finetuning
 from .sampling import generate_tokens
 from .training import Callback, KeepBest, Trainer, TrainConfig, seed_everything
+
+# private names: this module's public `rss_mb` & co. are the old import paths, which warn (below)
 from transformer_nbdev.checkpoint import (
-    peak_rss_mb,
-    reset_peak_rss,
-    rss_mb,
+    peak_rss_mb as _peak_rss_mb,
+    reset_peak_rss as _reset_peak_rss,
+    rss_mb as _rss_mb,
     run_record,
     save_model,
     start_clock,
@@ -182,13 +184,17 @@ def load_answers(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #e917328f
-_moved = moved_names(__name__, {n: "transformer_nbdev.checkpoint" for n in ("rss_mb", "peak_rss_mb", "reset_peak_rss")})
+_MEMORY = ("rss_mb", "peak_rss_mb", "reset_peak_rss")
+_moved = moved_names(__name__, {name: "transformer_nbdev.checkpoint" for name in _MEMORY})
 
 
-def __getattr__(name: str):  # this module's names before the run record moved to `checkpoint`, for one release
+# this module's names from before the run record moved to `checkpoint`: they warn for one release
+def __getattr__(name: str):
     if name == "cpu_description":
-        warn_renamed(f"{__name__}.cpu_description", "transformer_nbdev.checkpoint.run_record", __name__)
-        return lambda: {k: run_record()[k] for k in ("cpu", "logical_cores", "torch_threads", "torch")}
+        warn_renamed(f"{__name__}.cpu_description", f"{run_record.__module__}.run_record", __name__)
+        return lambda: {
+            k: run_record()[k] for k in ("cpu", "logical_cores", "torch_threads", "torch")
+        }
     return _moved(name)
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #f19e1f00
@@ -275,9 +281,11 @@ def _trainable(model: nn.Module) -> dict[str, Tensor]:
 
 
 class _EvalLog(Callback):
-    "tune's record of its evaluations (step, validation loss, seconds since the start), printed if verbose."
+    "tune's record of its evaluations (step, validation loss, seconds since the start)."
 
-    def __init__(self, start: float, eval_every: int, total_steps: int, keep: KeepBest, verbose: bool):
+    def __init__(
+        self, start: float, eval_every: int, total_steps: int, keep: KeepBest, verbose: bool
+    ):
         self.start, self.eval_every, self.total_steps = start, eval_every, total_steps
         self.keep, self.verbose, self.evals = keep, verbose, []
 
@@ -321,8 +329,8 @@ def tune(
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     seed_everything(c.seed)
-    peak_reset = reset_peak_rss()
-    rss_start = rss_mb()
+    peak_reset = _reset_peak_rss()
+    rss_start = _rss_mb()
     if c.method == "lora":
         if lora_layers(model):
             raise ValueError(
@@ -403,7 +411,7 @@ def tune(
         "train_seconds": train_seconds,
         "seconds_per_step": train_seconds / max(steps, 1),
         "rss_start_mb": rss_start,
-        "peak_rss_mb": peak_rss_mb() if peak_reset else None,
+        "peak_rss_mb": _peak_rss_mb() if peak_reset else None,
         "peak_memory_measure": "VmHWM of this process, reset at the start of tune"
         if peak_reset
         else "unavailable",

@@ -363,9 +363,7 @@ class Trainer:
             raise ValueError(f"eval_every={c.eval_every} needs a val_loader to evaluate on")
         for cb in callbacks:
             if not any(callable(getattr(cb, event, None)) for event in CALLBACK_EVENTS):
-                raise TypeError(
-                    f"callback {cb!r} has none of the methods {list(CALLBACK_EVENTS)}"
-                )
+                raise TypeError(f"callback {cb!r} has none of the methods {list(CALLBACK_EVENTS)}")
         self.callbacks = list(callbacks)
         distributed = dist.is_available() and dist.is_initialized()
         self.rank, self.world_size = (
@@ -549,7 +547,8 @@ def _callback(self: Trainer, event: str, *args) -> None:
 
 @patch
 def validate(
-    self: Trainer, end_of_epoch: bool = False  # also record it as the epoch's val_loss
+    self: Trainer,
+    end_of_epoch: bool = False,  # also record it as the epoch's val_loss
 ) -> float:
     "Evaluate on the validation loader, record it, update early stopping, call every `on_eval`."
     start = time.perf_counter()
@@ -608,7 +607,9 @@ def fit(self: Trainer, n_steps: Optional[int] = None) -> dict:
             break
     if self.epoch >= self.config.epochs or self.should_stop:  # the run is over
         h = self.history
-        if self.config.eval_every is not None and (not h["eval_step"] or h["eval_step"][-1] != self.step):
+        if self.config.eval_every is not None and (
+            not h["eval_step"] or h["eval_step"][-1] != self.step
+        ):
             self.validate()  # the final weights are always evaluated
         self._callback("on_train_end")
     return self.history
@@ -666,7 +667,9 @@ class KeepBest(Callback):
         if self.path is None:
             self._saved = {n: p.to("cpu", copy=True) for n, p in params.items()}
         else:  # a large model: a file on disk instead of a second copy in memory
-            safetensors.torch.save_file({n: p.contiguous() for n, p in params.items()}, str(self.path))
+            safetensors.torch.save_file(
+                {n: p.contiguous() for n, p in params.items()}, str(self.path)
+            )
 
     def on_train_end(self, trainer: Trainer) -> None:
         if self.best_step is None:
@@ -900,7 +903,9 @@ class Seq2SeqLoss:
         return f"Seq2SeqLoss(pad_id={self.pad_id}, label_smoothing={ls})"
 
 # %% ../nbs/foundations/06h_training.ipynb #ce9da441
-__getattr__ = moved_names(__name__, {"cpu_model": "transformer_nbdev.checkpoint"})  # for one release
+__getattr__ = moved_names(
+    __name__, {"cpu_model": "transformer_nbdev.checkpoint"}
+)  # for one release
 
 
 def plot_history(
@@ -928,7 +933,9 @@ def plot_history(
             history["epoch_step"][: len(val)], val, "o-", color="C1", label="validation, per epoch"
         )
     elif history.get("eval_loss"):  # a run with eval_every
-        ax_loss.plot(history["eval_step"], history["eval_loss"], "o-", color="C1", label="validation")
+        ax_loss.plot(
+            history["eval_step"], history["eval_loss"], "o-", color="C1", label="validation"
+        )
     ax_loss.set(xlabel="optimizer step", ylabel="loss", yscale="log", title="Loss")
     ax_loss.legend()
     ax_lr.plot(steps, history["lr"], color="C2")

@@ -264,7 +264,7 @@ def train_translation(
         tokens_per_s=n_tokens * c.epochs / t_train,
         val_loss_last=val_last,
         val_loss_averaged=val_avg,
-        threads=torch.get_num_threads(),  # also torch_threads: the name files before run_record used
+        threads=torch.get_num_threads(),  # the name of files before run_record (torch_threads)
     )
     write_json(out / "history.json", trainer.history)
     write_json(out / "run.json", run)
