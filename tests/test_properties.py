@@ -409,3 +409,47 @@ def test_sampling_never_picks_a_masked_token(B, V, temperature, seed, data):
     tokens = sample_next_token(logits, temperature, top_k=top_k, generator=g)
     assert tokens.shape == (B,)
     assert bool(torch.isfinite(logits.gather(1, tokens[:, None])).all())
+
+
+@given(st.integers(1, 6), st.integers(0, 10**6), st.sampled_from([torch.float32, torch.bfloat16]))
+@fast(60)
+def test_average_of_identical_states_is_that_state(k, seed, dtype):
+    "Checkpoint averaging (training.average_state_dicts, the AverageLast policy) of k copies of one state."
+    from transformer_nbdev.training import average_state_dicts
+
+    count("average")
+    g = torch.Generator().manual_seed(seed)
+    state = {"w": (torch.randn(5, 3, generator=g) * 10).to(dtype), "steps": torch.randint(0, 9, (2,), generator=g)}
+    avg = average_state_dicts([{n: v.clone() for n, v in state.items()} for _ in range(k)])
+    assert avg["w"].dtype == dtype and torch.equal(avg["steps"], state["steps"])
+    if k & (k - 1) == 0:  # a power of two: the sum and the division are exact
+        assert torch.equal(avg["w"], state["w"])
+    else:  # the float32 sum of k copies rounds: the mean is the state to a float32 rounding
+        torch.testing.assert_close(avg["w"].float(), state["w"].float(), rtol=2**-21, atol=0)
+
+
+@given(st.lists(st.one_of(st.floats(0.0, 10.0), st.just(float("nan"))), min_size=1, max_size=8))
+@fast(100)
+def test_keep_best_restores_the_lowest_validation(losses):
+    "KeepBest puts back the parameters of the first lowest (non-NaN) validation loss, whatever the sequence."
+    from types import SimpleNamespace
+
+    from transformer_nbdev.training import KeepBest
+
+    count("keep_best")
+    model = nn.Linear(2, 1)
+    trainer, keep = SimpleNamespace(model=model), KeepBest()
+    for step, loss in enumerate(losses, 1):
+        with torch.no_grad():
+            model.weight.fill_(step)  # the parameters of validation `step` are all `step`
+        keep.on_eval(trainer, step, loss)
+    with torch.no_grad():
+        model.weight.fill_(-1.0)
+    keep.on_train_end(trainer)
+    finite = [(v, s) for s, v in enumerate(losses, 1) if not math.isnan(v)]
+    if not finite:
+        assert keep.best_step is None and torch.all(model.weight == -1)
+    else:
+        best_loss, best_step = min(finite, key=lambda t: (t[0], t[1]))
+        assert keep.best_step == best_step and keep.best_loss == best_loss
+        assert torch.all(model.weight == best_step)

@@ -154,6 +154,30 @@ def test_new_homes_and_names_that_stayed_do_not_warn(no_warnings):
     from transformer_nbdev.finetuning import FINETUNING_STRATEGIES, prepare_finetuning  # noqa: F401
     from transformer_nbdev.hf import HF_TO_GPT, from_hf_gpt2, from_hf_llama, load_hf, save_hf  # noqa: F401
     from transformer_nbdev.pretrained import PretrainedTokenizer, gguf_config, load_smollm2  # noqa: F401
+@pytest.mark.parametrize("old_module, name, new_module", [
+    ("translation", "average_state_dicts", "training"),
+    ("training", "cpu_model", "checkpoint"),
+    ("instruction_tuning", "rss_mb", "checkpoint"),
+    ("instruction_tuning", "peak_rss_mb", "checkpoint"),
+    ("instruction_tuning", "reset_peak_rss", "checkpoint"),
+])
+def test_moved_names_warn_for_one_release(old_module, name, new_module):
+    "A name that moved to another module: the old import path gives the same object, with a warning."
+    import importlib
+
+    old, new = (importlib.import_module(f"transformer_nbdev.{m}") for m in (old_module, new_module))
+    assert name not in old.__all__ and name in new.__all__
+    with pytest.warns(DeprecationWarning, match=f"use `transformer_nbdev.{new_module}.{name}`"):
+        assert getattr(old, name) is getattr(new, name)
+    with pytest.raises(AttributeError, match="has no attribute"):
+        getattr(old, "no_such_name")
+
+
+def test_cpu_description_warns_and_keeps_its_keys():
+    import transformer_nbdev.instruction_tuning as it
+
+    with pytest.warns(DeprecationWarning, match="use `transformer_nbdev.checkpoint.run_record`"):
+        assert set(it.cpu_description()) == {"cpu", "logical_cores", "torch_threads", "torch"}
 
 
 def test_error_messages_use_the_new_names():

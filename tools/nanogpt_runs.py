@@ -15,7 +15,6 @@ The nanoGPT run folders (with their ckpt.pt) live in a temporary folder and are 
 import argparse
 import dataclasses
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from transformer_nbdev.gpt import (  # noqa: E402
     char_gpt_seed_run,
     nanogpt_seed_run,
 )
-from transformer_nbdev.training import cpu_model  # noqa: E402
+from transformer_nbdev.checkpoint import cpu_model, run_record  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "nbs/foundations/nanogpt_run/results.json"
 SEEDS = (1337, 1, 2, 3, 4)
@@ -103,11 +102,10 @@ def main():
     results = (
         __import__("json").loads(args.out.read_text())
         if args.out.exists()
-        else dict(
+        else run_record()  # the book's run record; `machine` as the committed file has it
+        | dict(
             nanogpt_commit=NANOGPT_COMMIT,
             machine=f"{cpu_model()}, one thread, shared with other jobs",
-            torch=torch.__version__,
-            python=platform.python_version(),
             score_batches="RandomBatches(val_data, 64, 12, n_batches=200, seed=2)",
             runs=[],
         )

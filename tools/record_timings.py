@@ -1,15 +1,10 @@
 """Record wall times of `make test` / `make book` in _build/timings.json (read by the performance appendix).
 
 Usage: python tools/record_timings.py <test|book> name=seconds ...  The entry keeps the machine, date and commit."""
-import json, os, platform, re, subprocess, sys, tempfile, time
+import json, os, re, subprocess, sys, tempfile, time
 from pathlib import Path
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or "unknown"
+from transformer_nbdev.checkpoint import run_record  # the record every result file of the book carries
 
 def notebook_times(log: Path) -> dict:
     "Per-notebook seconds from the `nbdev_test --timing` lines ('name.ipynb: N secs') of `log`."
@@ -27,9 +22,11 @@ def main(kind: str, *pairs: str) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     path = Path("_build/timings.json")
     data = json.loads(path.read_text()) if path.exists() else {}
-    data[kind] = dict(seconds=seconds, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit=commit,
-                      cpu=cpu_model(), cores=os.cpu_count(), python=platform.python_version(),
-                      omp_num_threads=os.environ.get("OMP_NUM_THREADS", "1"), n_workers=os.environ.get("N_WORKERS", "2"))
+    # run_record's fields (cpu, python, torch, threads...) plus the ones older files had: readers use either
+    data[kind] = run_record() | dict(seconds=seconds, date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                     commit=commit, cores=os.cpu_count(),
+                                     omp_num_threads=os.environ.get("OMP_NUM_THREADS", "1"),
+                                     n_workers=os.environ.get("N_WORKERS", "2"))
     if kind == "test": data[kind]["notebooks"] = notebook_times(Path("_build/nbdev_test.log"))
     path.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".timings.")

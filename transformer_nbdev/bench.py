@@ -9,7 +9,6 @@ import gc
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ from .attention import scaled_dot_product_attention
 from .checkpoint import atomic_write
 from .cli import check_out_path, command, options
 from .embeddings import check_choice, check_int
-from .training import cpu_model
+from .checkpoint import run_record
 from .encoder import load_torch_stack
 from .gpt import GPT, GPTConfig
 from .positional_encoding import sinusoidal_encoding
@@ -61,19 +60,13 @@ def machine_info() -> dict:
         )
     except (OSError, StopIteration):
         pass
-    return dict(
-        cpu=cpu_model(),
-        logical_cores=os.cpu_count(),
+    return run_record(  # the book's record of every result file, plus what matters for speed
         usable_cores=len(os.sched_getaffinity(0))
         if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
         simd=[f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags],
-        torch=torch.__version__,
-        torch_threads=torch.get_num_threads(),
-        python=platform.python_version(),
         transformers=_version("transformers"),
         tokenizers=_version("tokenizers"),
-        platform=platform.platform(),
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #67cfb16e

@@ -8,18 +8,23 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import platform
 import shutil
 import sys
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Optional
 
 import safetensors
 import safetensors.torch
 import torch
 from torch import nn
 
+from . import __version__
+
 # %% auto #0
-__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'write_json', 'save_model', 'read_metadata', 'load_model']
+__all__ = ['CLASS_KEY', 'CONFIG_KEY', 'atomic_write', 'write_json', 'save_model', 'read_metadata', 'load_model', 'cpu_model',
+           'rss_mb', 'peak_rss_mb', 'reset_peak_rss', 'start_clock', 'run_record']
 
 # %% ../nbs/foundations/07b_checkpoint.ipynb #27c74995
 CLASS_KEY, CONFIG_KEY = "transformer_nbdev.class", "transformer_nbdev.config"
@@ -193,3 +198,78 @@ def load_model(path: str | os.PathLike, cls: type | None = None, device: str = "
             f"the tensors in {path} do not fit {cls.__qualname__}(**config): {e}"
         ) from e
     return model.to(device).eval()
+
+# %% ../nbs/foundations/07b_checkpoint.ipynb #35bb0fc2
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else what `platform` knows: the context of
+    every reported timing."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def _status_mb(key: str) -> Optional[float]:
+    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak) in MiB; None where it does not
+    exist (not Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(
+                (int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), None
+            )
+    except OSError:
+        return None
+
+
+def rss_mb() -> Optional[float]:
+    "Resident memory of this process now, in MiB (None where /proc/self/status does not exist)."
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> Optional[float]:
+    "Peak resident memory of this process (since the start or `reset_peak_rss`), in MiB."
+    return _status_mb("VmHWM")
+
+
+def reset_peak_rss() -> bool:
+    """Reset the process's peak-RSS mark (VmHWM) to its current RSS; False where that is not
+    possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+# %% ../nbs/foundations/07b_checkpoint.ipynb #315f5d32
+def start_clock() -> dict[str, float]:
+    "The start of a measurement: wall clock and this process's CPU time (pass it to `run_record`)."
+    return {"wall": time.perf_counter(), "cpu": time.process_time()}
+
+
+def run_record(
+    clock: Optional[dict] = None,  # from `start_clock()`: adds wall_s and cpu_s since then
+    **extra: Any,  # more fields, e.g. the run's own timings
+) -> dict[str, Any]:
+    """Where and with what a result was computed: machine, CPU, versions, threads, date, and the
+    times since `clock`."""
+    record = {
+        "cpu": cpu_model(),
+        "machine": platform.machine(),
+        "logical_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformer_nbdev": __version__,
+        "platform": platform.platform(),
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    if clock is not None:
+        record["wall_s"] = time.perf_counter() - clock["wall"]
+        record["cpu_s"] = time.process_time() - clock["cpu"]
+    return record | extra

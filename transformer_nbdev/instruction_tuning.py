@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -20,7 +19,6 @@ import safetensors.torch
 import torch
 from torch import Tensor, nn
 
-from .checkpoint import save_model, write_json
 from transformer_nbdev.instruction_data import (
     Example,
     PROMPT_TEMPLATES,
@@ -37,15 +35,26 @@ from .lora import lora_layers, save_lora
 from .feed_forward import count_parameters
 from .finetuning import LORA_TARGETS, prepare_finetuning
 from .sampling import generate_tokens
-from .training import Trainer, TrainConfig, cpu_model, seed_everything
+from .training import Callback, KeepBest, Trainer, TrainConfig, seed_everything
+
+# private names: this module's public `rss_mb` & co. are the old import paths, which warn (below)
+from transformer_nbdev.checkpoint import (
+    peak_rss_mb as _peak_rss_mb,
+    reset_peak_rss as _reset_peak_rss,
+    rss_mb as _rss_mb,
+    run_record,
+    save_model,
+    start_clock,
+    write_json,
+)
+from .embeddings import moved_names, warn_renamed
 
 if TYPE_CHECKING:  # only for type hints
     from transformer_nbdev.pretrained import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['TUNING_METHODS', 'ADAPTER_DTYPES', 'answer_prompt', 'generate_answers', 'save_answers', 'load_answers',
-           'cpu_description', 'InstructionTuningConfig', 'save_adapter', 'rss_mb', 'peak_rss_mb', 'reset_peak_rss',
-           'tune']
+           'InstructionTuningConfig', 'save_adapter', 'tune']
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #5e734ca3
 def answer_prompt(record: dict, template: str = "chat") -> str:
@@ -175,15 +184,18 @@ def load_answers(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #e917328f
-def cpu_description() -> dict[str, Any]:
-    """The processor (from /proc/cpuinfo on Linux), its number of logical cores and the threads
-    PyTorch uses."""
-    return {
-        "cpu": cpu_model(),
-        "logical_cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-    }
+_MEMORY = ("rss_mb", "peak_rss_mb", "reset_peak_rss")
+_moved = moved_names(__name__, {name: "transformer_nbdev.checkpoint" for name in _MEMORY})
+
+
+# this module's names from before the run record moved to `checkpoint`: they warn for one release
+def __getattr__(name: str):
+    if name == "cpu_description":
+        warn_renamed(f"{__name__}.cpu_description", f"{run_record.__module__}.run_record", __name__)
+        return lambda: {
+            k: run_record()[k] for k in ("cpu", "logical_cores", "torch_threads", "torch")
+        }
+    return _moved(name)
 
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #f19e1f00
 TUNING_METHODS = ("lora", "full", "prepared")
@@ -263,40 +275,36 @@ def save_adapter(
         for p, data in zip(params, originals):
             p.data = data
 
-
-def _status_mb(key: str) -> float | None:
-    """A memory line of /proc/self/status (VmRSS: now, VmHWM: peak) in MiB; None where it does not
-    exist (not Linux)."""
-    try:
-        with open("/proc/self/status") as f:
-            return next(
-                (int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), None
-            )
-    except OSError:
-        return None
-
-
-def rss_mb() -> float | None:
-    return _status_mb("VmRSS")
-
-
-def peak_rss_mb() -> float | None:
-    return _status_mb("VmHWM")
-
-
-def reset_peak_rss() -> bool:
-    """Reset the process's peak-RSS mark (VmHWM) to its current RSS; False where that is not
-    possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
 # %% ../nbs/fine_tuning/04_instruction_tuning.ipynb #af92bad9
 def _trainable(model: nn.Module) -> dict[str, Tensor]:
     return {name: p for name, p in model.named_parameters() if p.requires_grad}
+
+
+class _EvalLog(Callback):
+    "tune's record of its evaluations (step, validation loss, seconds since the start)."
+
+    def __init__(
+        self, start: float, eval_every: int, total_steps: int, keep: KeepBest, verbose: bool
+    ):
+        self.start, self.eval_every, self.total_steps = start, eval_every, total_steps
+        self.keep, self.verbose, self.evals = keep, verbose, []
+
+    def on_eval(self, trainer: Trainer, step: int, val_loss: float) -> None:
+        seconds = time.perf_counter() - self.start
+        self.evals.append({"step": step, "val_loss": val_loss, "seconds": seconds})
+        if not self.verbose:
+            return
+        recent = trainer.history["train_loss"][-self.eval_every :]
+        train_part = (
+            f"train loss {sum(recent) / len(recent):.3f} (mean of last {len(recent)} steps), "
+            if recent
+            else ""
+        )
+        print(
+            f"step {step:4d}/{self.total_steps}: {train_part}val loss {val_loss:.4f}"
+            f"{' *' if self.keep.best_step == step else ''}  [{seconds:.0f} s]",
+            flush=True,
+        )
 
 
 def tune(
@@ -317,12 +325,12 @@ def tune(
             raise ValueError(
                 f"splits[{name!r}] is missing or empty: tune needs train and val records"
             )
-    start = time.perf_counter()
+    start, clock = time.perf_counter(), start_clock()
     if out_dir is not None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     seed_everything(c.seed)
-    peak_reset = reset_peak_rss()
-    rss_start = rss_mb()
+    peak_reset = _reset_peak_rss()
+    rss_start = _rss_mb()
     if c.method == "lora":
         if lora_layers(model):
             raise ValueError(
@@ -353,11 +361,15 @@ def tune(
     ):  # a shorter run: the first max_steps steps, with the schedule fitted to them
         batches, epochs = (batches * c.epochs)[: c.max_steps], 1
     val_batches = make_batches(val, c.batch_size, pad_id, c.packing, c.max_length, shuffle=False)
+    snapshot_dir = Path(tempfile.mkdtemp(prefix="tune-best-", dir=out_dir))
+    keep = KeepBest(snapshot_dir / "best.safetensors")  # a file: a full model's copy stays on disk
+    log = _EvalLog(start, c.eval_every, epochs * len(batches), keep, verbose)
     trainer = Trainer(
         model,
         instruction_loss,
         batches,
-        config=TrainConfig(
+        val_batches,
+        TrainConfig(
             epochs=epochs,
             lr=c.lr,
             schedule="cosine",
@@ -367,51 +379,16 @@ def tune(
             eps=1e-8,
             weight_decay=c.weight_decay,
             grad_clip=c.grad_clip,
+            eval_every=c.eval_every,
             progress=False,
         ),
+        callbacks=[keep, log],  # keep first: the log marks a new best with *
     )
-    total_steps = epochs * len(batches)
-    snapshot_dir = Path(tempfile.mkdtemp(prefix="tune-best-", dir=out_dir))
-    snapshot = snapshot_dir / "best.safetensors"
-    evals, best = [], {"val_loss": math.inf, "step": 0}
-
-    def evaluate() -> None:
-        val_loss = trainer.evaluate(val_batches)
-        evals.append(
-            {"step": trainer.step, "val_loss": val_loss, "seconds": time.perf_counter() - start}
-        )
-        if val_loss < best["val_loss"]:
-            best.update(val_loss=val_loss, step=trainer.step)
-            safetensors.torch.save_file(
-                {k: v.detach().contiguous() for k, v in _trainable(model).items()}, str(snapshot)
-            )
-        if verbose:
-            recent = trainer.history["train_loss"][-c.eval_every :]
-            train_part = (
-                f"train loss {sum(recent) / len(recent):.3f} (mean of last {len(recent)} steps), "
-                if recent
-                else ""
-            )
-            print(
-                f"step {trainer.step:4d}/{total_steps}: {train_part}val loss {val_loss:.4f}"
-                f"{' *' if best['step'] == trainer.step else ''}  "
-                f"[{time.perf_counter() - start:.0f} s]",
-                flush=True,
-            )
-
-    train_seconds = 0.0
     try:
-        evaluate()  # step 0: the model before tuning
-        while trainer.step < total_steps:
-            t0, step0 = time.perf_counter(), trainer.step
-            trainer.fit(n_steps=min(c.eval_every, total_steps - trainer.step))
-            train_seconds += time.perf_counter() - t0
-            if trainer.step == step0:
-                break  # nothing left to train
-            evaluate()
-        with torch.no_grad():  # back to the best evaluation's parameters
-            for name, value in safetensors.torch.load_file(str(snapshot)).items():
-                _trainable(model)[name].copy_(value)
+        trainer.validate()  # step 0: the model before tuning
+        t0, eval_s = time.perf_counter(), trainer.eval_seconds
+        trainer.fit()  # validates every eval_every steps; at the end KeepBest restores the best
+        train_seconds = time.perf_counter() - t0 - (trainer.eval_seconds - eval_s)
     finally:
         shutil.rmtree(snapshot_dir, ignore_errors=True)
     model.eval()
@@ -427,18 +404,18 @@ def tune(
         "train_tokens": sum(int((b["labels"] != -100).sum()) for b in batches[:steps]),
         "positions_per_step": sum(b["input_ids"].numel() for b in batches[:steps]) / max(steps, 1),
         "history": {k: trainer.history[k] for k in ("step", "train_loss", "lr", "grad_norm")},
-        "evals": evals,
-        "best_step": best["step"],
-        "best_val_loss": best["val_loss"],
+        "evals": log.evals,
+        "best_step": keep.best_step,
+        "best_val_loss": keep.best_loss,
         "seconds": time.perf_counter() - start,
         "train_seconds": train_seconds,
         "seconds_per_step": train_seconds / max(steps, 1),
         "rss_start_mb": rss_start,
-        "peak_rss_mb": peak_rss_mb() if peak_reset else None,
+        "peak_rss_mb": _peak_rss_mb() if peak_reset else None,
         "peak_memory_measure": "VmHWM of this process, reset at the start of tune"
         if peak_reset
         else "unavailable",
-        **cpu_description(),
+        **run_record(clock),
     }
     if torch.cuda.is_available():
         result["cuda_max_memory_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
@@ -450,10 +427,10 @@ def tune(
                 model,
                 out_dir / "adapter.safetensors",
                 c.adapter_dtype,
-                {"best_step": str(best["step"])},
+                {"best_step": str(keep.best_step)},
             )
         elif c.method == "full":
-            save_model(model, out_dir / "model.safetensors", {"best_step": str(best["step"])})
+            save_model(model, out_dir / "model.safetensors", {"best_step": str(keep.best_step)})
         else:
             safetensors.torch.save_file(
                 {k: v.detach().contiguous() for k, v in _trainable(model).items()},
