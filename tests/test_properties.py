@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from transformer_nbdev.gpt import GPT, GPTConfig
+from transformer_nbdev.instruction_data import instruction_loss
 from transformer_nbdev.lora import (
     apply_lora,
     load_lora,
@@ -24,6 +25,7 @@ from transformer_nbdev.lora import (
     save_lora,
     unmerge_lora,
 )
+from transformer_nbdev.memory import accumulate_gradients, split_batch
 from transformer_nbdev.multi_head_attention import MultiHeadAttention
 from transformer_nbdev.normalization import RMSNorm, make_norm
 from transformer_nbdev.attention import make_causal_mask, scaled_dot_product_attention
@@ -453,3 +455,27 @@ def test_keep_best_restores_the_lowest_validation(losses):
         best_loss, best_step = min(finite, key=lambda t: (t[0], t[1]))
         assert keep.best_step == best_step and keep.best_loss == best_loss
         assert torch.all(model.weight == best_step)
+@given(gpt_configs(), st.sampled_from([(1, 1), (2, 1), (2, 2), (4, 2), (4, 4), (6, 3)]),
+       st.integers(2, 8), st.integers(0, 10**6), st.data())
+@fast(100)
+def test_accumulated_gradients_equal_the_batch(config, B_n, T, seed, data):
+    """Gradient accumulation over micro-batches (losses weighted by their share of learned tokens)
+    gives the gradients and the loss of the whole batch, whatever the rows' numbers of learned tokens."""
+    count("accumulation")
+    B, n_micro = B_n
+    torch.manual_seed(seed)
+    model = GPT(config)
+    idx = torch.randint(0, config.vocab_size, (B, T))
+    learned = torch.tensor(data.draw(st.lists(st.booleans(), min_size=B * T, max_size=B * T)))
+    learned = learned.view(B, T)
+    learned[data.draw(st.integers(0, B - 1)), data.draw(st.integers(0, T - 1))] = True
+    batch = dict(input_ids=idx, labels=idx.masked_fill(~learned, -100), mask=None, positions=None)
+    loss, _ = instruction_loss(model, batch)
+    loss.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad(set_to_none=True)
+    total = accumulate_gradients(model, instruction_loss, split_batch(batch, n_micro))
+    assert math.isclose(total, loss.item(), rel_tol=1e-5, abs_tol=1e-6)
+    for p, g in zip(model.parameters(), expected):
+        got = p.grad if p.grad is not None else torch.zeros_like(g)
+        assert torch.allclose(got, g, atol=1e-6, rtol=1e-4), (got - g).abs().max()
