@@ -411,13 +411,14 @@ def _loss(self: Trainer, model: nn.Module, batch: Any) -> tuple[Tensor, int]:
 
 
 @patch
-def _optimizer_step(self: Trainer, n_micro: int) -> float:
-    """Average the accumulated gradients of `n_micro` micro-batches, clip, update, advance the
-    schedule; returns the gradient norm."""
-    if n_micro > 1:
+def _optimizer_step(self: Trainer, n_tokens: int | None = None) -> float:
+    """Turn the accumulated gradients into the per-token mean (they were summed over `n_tokens`
+    counted tokens; None: already a mean), clip, update, advance the schedule; returns the gradient
+    norm."""
+    if n_tokens is not None and n_tokens > 0:
         for p in self.model.parameters():
             if p.grad is not None:
-                p.grad.div_(n_micro)
+                p.grad.div_(n_tokens)
     max_norm = self.config.grad_clip if self.config.grad_clip is not None else math.inf
     grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
     self.optimizer.step()
@@ -471,7 +472,8 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
         with sync:
             loss, n = self._loss(self.ddp_model, batch)
             if n > 0:  # a batch with no counted token adds no gradient (its mean would be 0/0)
-                loss.backward()
+                # one micro-batch: its mean loss; several: the sum over their tokens (divided below)
+                (loss if c.grad_accum_steps == 1 else loss * n).backward()
         window.append((loss.detach(), n, self.batch_idx))
         n_tokens += n
         if not last:
@@ -488,7 +490,7 @@ def _train_epoch(self: Trainer, stop_at: Optional[int] = None) -> bool:
         n_counted = sum(k for _, k, _ in counted)
         train_loss = sum(l.double().item() * k for l, k, _ in counted) / max(n_counted, 1)
         lr = self.lr
-        grad_norm = self._optimizer_step(len(window))
+        grad_norm = self._optimizer_step(None if c.grad_accum_steps == 1 else n_counted)
         for k, v in zip(
             ("step", "train_loss", "lr", "grad_norm"), (self.step, train_loss, lr, grad_norm)
         ):
