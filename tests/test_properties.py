@@ -9,6 +9,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +25,7 @@ from transformer_nbdev.lora import (
     save_lora,
     unmerge_lora,
 )
+from transformer_nbdev.metrics import VERDICT_RULES, cohen_kappa, pairwise_verdicts
 from transformer_nbdev.multi_head_attention import MultiHeadAttention
 from transformer_nbdev.normalization import RMSNorm, make_norm
 from transformer_nbdev.attention import make_causal_mask, scaled_dot_product_attention
@@ -409,3 +411,38 @@ def test_sampling_never_picks_a_masked_token(B, V, temperature, seed, data):
     tokens = sample_next_token(logits, temperature, top_k=top_k, generator=g)
     assert tokens.shape == (B,)
     assert bool(torch.isfinite(logits.gather(1, tokens[:, None])).all())
+
+
+@given(st.lists(st.tuples(st.integers(-1, 2), st.integers(-1, 2)), min_size=1, max_size=60))
+@fast(300)
+def test_cohen_kappa_symmetric_bounded_and_one_for_identical(pairs):
+    "Cohen's kappa is symmetric, at most 1, 1 for identical labels, and NaN only when p_e = 1."
+    count("cohen_kappa")
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    k = cohen_kappa(a, b)
+    if math.isnan(k):
+        assert len(set(a)) == 1 and set(a) == set(b)
+    else:
+        assert k <= 1 + 1e-12 and math.isclose(k, cohen_kappa(b, a), abs_tol=1e-12)
+    if len(set(a)) > 1:
+        assert math.isclose(cohen_kappa(a, a), 1.0)
+    relabel = {-1: "no", 0: "tie", 1: "yes", 2: "other"}  # kappa ignores what the labels are
+    k2 = cohen_kappa([relabel[x] for x in a], [relabel[y] for y in b])
+    assert (math.isnan(k) and math.isnan(k2)) or math.isclose(k, k2, abs_tol=1e-12)
+
+
+@given(
+    st.lists(st.tuples(*[st.floats(1e-6, 1.0)] * 4), min_size=1, max_size=30),
+    st.sampled_from(VERDICT_RULES),
+)
+@fast(300)
+def test_pairwise_verdicts_swap_systems(rows, rule):
+    """Swapping the two systems negates every verdict (both rules), and where the consistent rule
+    gives a verdict the averaged rule gives the same one."""
+    count("pairwise_verdicts")
+    p = np.array(rows, dtype=np.float64)
+    p_xy, p_yx = p[:, :2], p[:, 2:]
+    v = pairwise_verdicts(p_xy, p_yx, rule)
+    assert (pairwise_verdicts(p_yx, p_xy, rule) == -v).all()
+    consistent, averaged = (pairwise_verdicts(p_xy, p_yx, r) for r in VERDICT_RULES)
+    assert (averaged[consistent != 0] == consistent[consistent != 0]).all()
