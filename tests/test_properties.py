@@ -9,6 +9,7 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +27,7 @@ from transformer_nbdev.lora import (
     unmerge_lora,
 )
 from transformer_nbdev.memory import accumulate_gradients, split_batch
+from transformer_nbdev.metrics import VERDICT_RULES, cohen_kappa, pairwise_verdicts
 from transformer_nbdev.multi_head_attention import MultiHeadAttention
 from transformer_nbdev.normalization import RMSNorm, make_norm
 from transformer_nbdev.attention import make_causal_mask, scaled_dot_product_attention
@@ -479,3 +481,36 @@ def test_accumulated_gradients_equal_the_batch(config, B_n, T, seed, data):
     for p, g in zip(model.parameters(), expected):
         got = p.grad if p.grad is not None else torch.zeros_like(g)
         assert torch.allclose(got, g, atol=1e-6, rtol=1e-4), (got - g).abs().max()
+@given(st.lists(st.tuples(st.integers(-1, 2), st.integers(-1, 2)), min_size=1, max_size=60))
+@fast(300)
+def test_cohen_kappa_symmetric_bounded_and_one_for_identical(pairs):
+    "Cohen's kappa is symmetric, at most 1, 1 for identical labels, and NaN only when p_e = 1."
+    count("cohen_kappa")
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    k = cohen_kappa(a, b)
+    if math.isnan(k):
+        assert len(set(a)) == 1 and set(a) == set(b)
+    else:
+        assert k <= 1 + 1e-12 and math.isclose(k, cohen_kappa(b, a), abs_tol=1e-12)
+    if len(set(a)) > 1:
+        assert math.isclose(cohen_kappa(a, a), 1.0)
+    relabel = {-1: "no", 0: "tie", 1: "yes", 2: "other"}  # kappa ignores what the labels are
+    k2 = cohen_kappa([relabel[x] for x in a], [relabel[y] for y in b])
+    assert (math.isnan(k) and math.isnan(k2)) or math.isclose(k, k2, abs_tol=1e-12)
+
+
+@given(
+    st.lists(st.tuples(*[st.floats(1e-6, 1.0)] * 4), min_size=1, max_size=30),
+    st.sampled_from(VERDICT_RULES),
+)
+@fast(300)
+def test_pairwise_verdicts_swap_systems(rows, rule):
+    """Swapping the two systems negates every verdict (both rules), and where the consistent rule
+    gives a verdict the averaged rule gives the same one."""
+    count("pairwise_verdicts")
+    p = np.array(rows, dtype=np.float64)
+    p_xy, p_yx = p[:, :2], p[:, 2:]
+    v = pairwise_verdicts(p_xy, p_yx, rule)
+    assert (pairwise_verdicts(p_yx, p_xy, rule) == -v).all()
+    consistent, averaged = (pairwise_verdicts(p_xy, p_yx, r) for r in VERDICT_RULES)
+    assert (averaged[consistent != 0] == consistent[consistent != 0]).all()
