@@ -40,7 +40,7 @@ from .sampling import generate_tokens
 from .training import Trainer, TrainConfig, cpu_model, seed_everything
 
 if TYPE_CHECKING:  # only for type hints
-    from transformer_nbdev.pretrained import PretrainedTokenizer
+    from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['TUNING_METHODS', 'ADAPTER_DTYPES', 'answer_prompt', 'generate_answers', 'save_answers', 'load_answers',
