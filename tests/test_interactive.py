@@ -9,7 +9,7 @@ from test_site import browser, server  # noqa: F401  (fixtures)
 PAGES = {
     "nbs/foundations/01b_positional_encoding": 1,
     "nbs/foundations/07i_translation": 1,
-    "nbs/fine_tuning/01_introduction": 1,
+    "nbs/fine_tuning/01b_chat": 1,
 }
 _MARKS = """el => Array.from(el.querySelectorAll('svg path, svg rect'))
     .map(p => [p.getAttribute('d'), p.getAttribute('fill'), p.getAttribute('opacity'),

@@ -78,7 +78,7 @@ def old_tune_loop(model, tokenizer, splits, c) -> dict:
     "tune's set-up and the outer loop around fit that trained the committed runs (printing left out)."
     import safetensors.torch
     from transformer_nbdev.instruction_data import encode_examples, instruction_loss, make_batches
-    from transformer_nbdev.pretrained import prepare_finetuning
+    from transformer_nbdev.finetuning import prepare_finetuning
 
     _trainable = lambda m: {n: p for n, p in m.named_parameters() if p.requires_grad}
     seed_everything(c.seed)

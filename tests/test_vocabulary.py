@@ -120,9 +120,16 @@ def test_old_module_attributes_warn():
 _HF = ("HF_TO_GPT", "HF_CONFIG_FILE", "HF_WEIGHTS_FILE", "rename", "config_from_hf", "hf_llama_config",
        "load_state_dict_into", "save_hf", "load_hf")
 _STRATEGIES = ("FINETUNING_STRATEGIES", "LORA_TARGETS", "prepare_finetuning", "untie_embeddings")
+_GGUF = ("SMOLLM2_PACKAGE", "SMOLLM2_FILENAME", "SMOLLM2_SHA256", "SMOLLM2_INSTALL", "smollm2_path", "verify_sha256",
+         "read_gguf", "gguf_metadata", "gguf_config", "permute_qk", "unpermute_qk", "GGUF_TO_HF", "gguf_state_dict",
+         "load_gguf")
+_CHAT = ("CHAT_ROLES", "format_chatml", "PretrainedTokenizer", "PRE_TOKENIZERS", "gguf_tokenizer", "HF_TOKENIZER_FILE",
+         "HF_TOKENIZER_CONFIG_FILE", "generate_reply")
 MOVED = ([("transformer_nbdev.gpt", n, "transformer_nbdev.hf") for n in ("from_hf_gpt2", "from_hf_llama")]
          + [("transformer_nbdev.pretrained", n, "transformer_nbdev.hf") for n in _HF]
-         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.finetuning") for n in _STRATEGIES])
+         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.finetuning") for n in _STRATEGIES]
+         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.gguf_io") for n in _GGUF]
+         + [("transformer_nbdev.pretrained", n, "transformer_nbdev.chat") for n in _CHAT])
 
 
 @pytest.mark.parametrize("old, name, new", MOVED)
@@ -142,10 +149,17 @@ def test_moved_names_old_import_statements_work():
         from transformer_nbdev.pretrained import prepare_finetuning
     with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.hf\.hf_llama_config`"):
         from transformer_nbdev.pretrained import hf_llama_config
+    with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.chat\.PretrainedTokenizer`"):
+        from transformer_nbdev.pretrained import PretrainedTokenizer
+    with pytest.warns(DeprecationWarning, match=r"use `transformer_nbdev\.gguf_io\.read_gguf`"):
+        from transformer_nbdev.pretrained import read_gguf
+    from transformer_nbdev.chat import PretrainedTokenizer as new_tokenizer
     from transformer_nbdev.finetuning import prepare_finetuning as new
+    from transformer_nbdev.gguf_io import read_gguf as new_reader
     from transformer_nbdev.hf import from_hf_llama as new_llama
 
     assert (prepare_finetuning, from_hf_llama) == (new, new_llama)
+    assert (PretrainedTokenizer, read_gguf) == (new_tokenizer, new_reader)
     with pytest.raises(ImportError):
         from transformer_nbdev.pretrained import no_such_name  # noqa: F401
 
@@ -153,7 +167,9 @@ def test_moved_names_old_import_statements_work():
 def test_new_homes_and_names_that_stayed_do_not_warn(no_warnings):
     from transformer_nbdev.finetuning import FINETUNING_STRATEGIES, prepare_finetuning  # noqa: F401
     from transformer_nbdev.hf import HF_TO_GPT, from_hf_gpt2, from_hf_llama, load_hf, save_hf  # noqa: F401
-    from transformer_nbdev.pretrained import PretrainedTokenizer, gguf_config, load_smollm2  # noqa: F401
+    from transformer_nbdev.chat import PretrainedTokenizer, format_chatml, generate_reply  # noqa: F401
+    from transformer_nbdev.gguf_io import gguf_config, read_gguf, smollm2_path  # noqa: F401
+    from transformer_nbdev.pretrained import SMOLLM2_FOLDER, gguf_to_hf, load_smollm2  # noqa: F401
 @pytest.mark.parametrize("old_module, name, new_module", [
     ("translation", "average_state_dicts", "training"),
     ("training", "cpu_model", "checkpoint"),

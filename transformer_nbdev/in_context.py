@@ -18,7 +18,7 @@ from .data import SST2_LABELS, TREC_LABELS
 from .gpt import student_t_quantile
 
 if TYPE_CHECKING:  # only for type hints
-    from transformer_nbdev.pretrained import PretrainedTokenizer
+    from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['SST2_FORMAT', 'TREC_WORDS', 'TREC_FORMAT', 'ICL_FORMATS', 'CONTENT_FREE_INPUTS', 'COT_MODES', 'PromptFormat',

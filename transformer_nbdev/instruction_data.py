@@ -18,7 +18,7 @@ from .data import load_instruction_data
 from .gpt import document_mask, positions_from_doc_ids
 
 if TYPE_CHECKING:  # only for type hints
-    from transformer_nbdev.pretrained import PretrainedTokenizer
+    from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['INSTRUCTION_SPLIT_SIZES', 'ALPACA_PREAMBLE', 'PROMPT_TEMPLATES', 'TRUNCATION_POLICIES', 'PAD_SIDES',

@@ -50,7 +50,7 @@ from transformer_nbdev.checkpoint import (
 from .embeddings import moved_names, warn_renamed
 
 if TYPE_CHECKING:  # only for type hints
-    from transformer_nbdev.pretrained import PretrainedTokenizer
+    from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['TUNING_METHODS', 'ADAPTER_DTYPES', 'answer_prompt', 'generate_answers', 'save_answers', 'load_answers',

@@ -28,7 +28,7 @@ from transformer_nbdev.bleu import (
 from .embeddings import check_choice, check_float
 
 if TYPE_CHECKING:  # only for type hints: the judge is given a model, it loads none
-    from transformer_nbdev.pretrained import PretrainedTokenizer
+    from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
 __all__ = ['METRICS', 'JUDGE_SYSTEM', 'VERDICT_RULES', 'WIN_RATE', 'causal_lm_nll', 'perplexity', 'CorpusMetric', 'mean_metric',
