@@ -15,10 +15,6 @@ PKG = "transformer_nbdev"
 # `test_no_new_forward_imports`; `test_known_forward_imports_are_gone` is a strict expected failure, so it turns
 # into a failure (XPASS) as soon as the last one is fixed, and this list must then be emptied.
 KNOWN_FORWARD_IMPORTS = {
-    ("transformer", "sampling"): "Transformer.generate (chapter 6) decodes with section 6b's generate_tokens; "
-    "the split of chapter 6 (issue 15, item 5) moves decoding next to the model",
-    ("gpt", "moe"): "GPTConfig(ffn='moe') (chapter 7) builds section 7e's MoE feed-forward with a lazy import; "
-    "the one-block design (issue 15, item 1) makes the FFN pluggable",
     ("pretrained", "lora"): "the fine-tuning strategies of Part II chapter 9 (pretrained.py) include LoRA from "
     "chapter 10; issue 15, item 3 moves the strategies after LoRA",
 }

@@ -19,13 +19,18 @@ from typing import Iterable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
-from fastcore.basics import AttrDict, patch
+from fastcore.basics import patch
 from torch import Tensor, nn
 
-from .encoder import EncoderLayer
-from .feed_forward import FEED_FORWARD_KINDS, count_parameters
-from .multi_head_attention import KVCache
-from .normalization import NORM_KINDS, make_norm
+from .encoder import ConfigMapping, LayerStack
+from transformer_nbdev.feed_forward import (
+    FEED_FORWARD_KINDS,
+    FEED_FORWARD_REGISTRY,
+    count_parameters,
+    make_feed_forward,
+)
+from .multi_head_attention import KVCache, MultiHeadAttention
+from .normalization import NORM_KINDS, SublayerConnection, make_norm
 from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
 from .sampling import generate_tokens
 from .embeddings import check_float, check_int
@@ -34,7 +39,7 @@ from .data import NANOGPT_FILES, nanogpt_dir
 from .training import Trainer, TrainConfig, seed_everything
 
 # %% auto #0
-__all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'GPT', 'document_mask',
+__all__ = ['POSITIONAL_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'Block', 'GPT', 'document_mask',
            'positions_from_doc_ids', 'from_hf_gpt2', 'from_hf_llama', 'CharTokenizer', 'RandomBatches',
            'causal_lm_loss', 'nanogpt_train_source', 'prepare_nanogpt', 'run_nanogpt', 'parse_nanogpt_log',
            'nanogpt_model_module', 'load_nanogpt_checkpoint', 'from_nanogpt', 'loss_per_batch', 'nanogpt_seed_run',
@@ -42,11 +47,10 @@ __all__ = ['POSITIONAL_KINDS', 'GPT_FFN_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEE
 
 # %% ../nbs/foundations/07_gpt.ipynb #49f5c036
 POSITIONAL_KINDS = ("learned", "rotary")
-GPT_FFN_KINDS = FEED_FORWARD_KINDS + ("gelu_tanh", "moe")
 
 
-@dataclass
-class GPTConfig:
+@dataclass(eq=True)
+class GPTConfig(ConfigMapping):
     """Hyper-parameters of a decoder-only `GPT`; `GPTConfig.gpt2(...)` and `GPTConfig.llama(...)`
     set the two families' switches."""
 
@@ -65,7 +69,7 @@ class GPTConfig:
     bias: bool = True  # biases in the linear layers and LayerNorms (RMSNorm has none)
     norm: str = "layernorm"  # "layernorm" or "rmsnorm"
     norm_eps: float = 1e-5  # eps of every normalization
-    # a chapter 4 kind, "gelu_tanh" (GPT-2) or "moe" (the mixture-of-experts section)
+    # a chapter 4 kind ("gelu_tanh": GPT-2's), or a registered one ("moe": section 7e)
     ffn: str = "gelu"
     positional: str = "learned"  # "learned" (GPT-2) or "rotary" (LLaMA)
     rope_base: float = 10000.0  # base of the rotary frequencies (LLaMA 3: 500000)
@@ -97,8 +101,9 @@ class GPTConfig:
             )
         if self.norm not in NORM_KINDS:
             raise ValueError(f"norm={self.norm!r} must be one of {list(NORM_KINDS)}")
-        if self.ffn not in GPT_FFN_KINDS:
-            raise ValueError(f"ffn={self.ffn!r} must be one of {list(GPT_FFN_KINDS)}")
+        kinds = list(FEED_FORWARD_KINDS) + list(FEED_FORWARD_REGISTRY)
+        if self.ffn not in kinds:
+            raise ValueError(f"ffn={self.ffn!r} must be one of {kinds}")
         if self.ffn == "moe":
             if self.moe_expert_ffn not in FEED_FORWARD_KINDS:
                 raise ValueError(
@@ -109,6 +114,14 @@ class GPTConfig:
                 raise ValueError(
                     f"moe_top_k={self.moe_top_k} must be between 1 and n_experts={self.n_experts}"
                 )
+
+    def ffn_options(self) -> dict:
+        """The options `make_feed_forward` passes to the feed-forward kind: the experts of "moe",
+        none
+        for chapter 4's kinds."""
+        if self.ffn != "moe":
+            return {}
+        return dict(n_experts=self.n_experts, top_k=self.moe_top_k, kind=self.moe_expert_ffn)
 
     @classmethod
     def gpt2(cls, **overrides) -> GPTConfig:
@@ -153,10 +166,53 @@ class GPTConfig:
             }
         )
 
+# %% ../nbs/foundations/07_gpt.ipynb #3f9c039f
+class Block(nn.Module):
+    """A decoder-only block: x + attention(norm(x)), then x + FFN(norm(x)); causal, pre-norm, with
+    the feed-forward kind of `config.ffn` (dense, GLU or a registered one such as "moe")."""
+
+    def __init__(self, config: GPTConfig, rope: RotaryEmbedding | None = None):
+        super().__init__()
+        c = config
+        self.self_attn = MultiHeadAttention(
+            c.d_model, c.n_heads, dropout=c.dropout, n_kv_heads=c.n_kv_heads, bias=c.bias, rope=rope
+        )
+        self.feed_forward = make_feed_forward(
+            c.ffn, c.d_model, c.d_ff, c.dropout, c.bias, **c.ffn_options()
+        )
+        norm = dict(norm_first=True, norm=c.norm, eps=c.norm_eps, bias=c.bias)
+        self.self_attn_sublayer = SublayerConnection(c.d_model, c.dropout, **norm)
+        self.ff_sublayer = SublayerConnection(c.d_model, c.dropout, **norm)
+        self.attn_weights: Tensor | None = None  # (B, n_heads, T, T_k) when need_weights=True
+
+    def forward(
+        self,
+        x: Tensor,  # (B, T, d_model)
+        mask: Tensor | None = None,  # bool, True = may attend; AND-ed with the causal mask
+        cache: KVCache | None = None,  # keys and values of the earlier positions
+        need_weights: bool = False,
+        positions: Tensor | None = None,  # (B, T) or (T,) position ids for rope
+    ) -> Tensor:
+        "x (B, T, d_model) -> (B, T, d_model)"
+
+        def causal_self_attention(h: Tensor) -> Tensor:
+            out, self.attn_weights = self.self_attn(
+                h,
+                mask=mask,
+                is_causal=True,
+                cache=cache,
+                need_weights=need_weights,
+                positions=positions,
+            )
+            return out
+
+        x = self.self_attn_sublayer(x, causal_self_attention)
+        return self.ff_sublayer(x, self.feed_forward)
+
 # %% ../nbs/foundations/07_gpt.ipynb #d0952ef3
-class GPT(nn.Module):
-    """A decoder-only Transformer language model: embeddings, `n_layers` causal pre-LN blocks, final
-    norm, `lm_head`."""
+class GPT(LayerStack):
+    """A decoder-only Transformer language model: embeddings, `n_layers` `Block`s run by chapter 5's
+    `LayerStack`, final norm, `lm_head`."""
 
     def __init__(
         self,
@@ -170,10 +226,9 @@ class GPT(nn.Module):
             raise ValueError(
                 f"pass a config or keyword arguments, not both (got config and {sorted(kwargs)})"
             )
-        elif isinstance(config, Mapping):
+        elif isinstance(config, Mapping):  # a GPTConfig (copied) or a dict of its fields
             config = GPTConfig(**config)
-        c = config
-        self.config = AttrDict(dataclasses.asdict(c))
+        c = self.config = config
         self.tok_emb = nn.Embedding(c.vocab_size, c.d_model)
         if c.positional == "learned":
             self.pos_emb, self.rope = (
@@ -186,57 +241,12 @@ class GPT(nn.Module):
                 RotaryEmbedding(c.d_model // c.n_heads, c.max_seq_len, c.rope_base),
             )
         self.drop = nn.Dropout(c.dropout)
-        block_ffn = {"gelu_tanh": "gelu", "moe": c.moe_expert_ffn}.get(c.ffn, c.ffn)
-        self.layers = nn.ModuleList(
-            [
-                EncoderLayer(
-                    c.d_model,
-                    c.n_heads,
-                    c.d_ff,
-                    dropout=c.dropout,
-                    norm_first=True,
-                    norm=c.norm,
-                    ffn=block_ffn,
-                    eps=c.norm_eps,
-                    bias=c.bias,
-                    n_kv_heads=c.n_kv_heads,
-                    rope=self.rope,
-                )
-                for _ in range(c.n_layers)
-            ]
-        )
-        for layer in self.layers:
-            if c.ffn == "gelu_tanh":
-                layer.feed_forward.activation = nn.GELU(approximate="tanh")
-            if c.ffn == "moe":
-                from transformer_nbdev.moe import (
-                    MoEFeedForward,
-                )  # the mixture-of-experts section; imported here because moe builds on this module
-
-                layer.feed_forward = MoEFeedForward(
-                    c.d_model,
-                    c.d_ff,
-                    c.n_experts,
-                    c.moe_top_k,
-                    dropout=c.dropout,
-                    kind=c.moe_expert_ffn,
-                    bias=c.bias,
-                )
-            for sub in (layer.self_attn_sublayer, layer.ff_sublayer):
-                sub.norm = self._make_norm()
-        self.norm = self._make_norm()
+        self.layers = nn.ModuleList([Block(c, self.rope) for _ in range(c.n_layers)])
+        self.norm = make_norm(c.norm, c.d_model, eps=c.norm_eps, bias=c.bias)
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
         if c.tie_embeddings:
             self.lm_head.weight = self.tok_emb.weight
         self.reset_parameters()
-
-    def _make_norm(self) -> nn.Module:
-        """Chapter 4's norm; without biases (bias=False), a LayerNorm loses its bias too, as in
-        nanoGPT."""
-        c = self.config
-        if c.norm == "layernorm" and not c.bias:
-            return nn.LayerNorm(c.d_model, eps=c.norm_eps, bias=False)
-        return make_norm(c.norm, c.d_model, eps=c.norm_eps)
 
     def reset_parameters(self) -> None:
         """GPT-2's initialization: N(0, 0.02) matrices, N(0, 0.02/sqrt(2 n_layers)) residual
@@ -289,21 +299,12 @@ def forward(
             f"token ids must be in [0, vocab_size={self.config.vocab_size}), got "
             f"{idx.min().item()}..{idx.max().item()}"
         )
-    if caches is not None and len(caches) != len(self.layers):
-        raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
     x = self.tok_emb(idx)  # (B, T, d_model), unscaled
     if self.pos_emb is not None:
         x = self.pos_emb(x, start_pos, positions=positions)
     x = self.drop(x)
-    for i, layer in enumerate(self.layers):
-        x = layer(
-            x,
-            mask=mask,
-            is_causal=True,
-            cache=None if caches is None else caches[i],
-            positions=positions,
-        )
-    logits = self.lm_head(self.norm(x))
+    x = self.run_layers(x, mask=mask, caches=caches, positions=positions)  # blocks, final norm
+    logits = self.lm_head(x)
     loss = None
     if targets is not None:
         if targets.shape != idx.shape:
@@ -379,29 +380,18 @@ def make_caches(
     dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> list[KVCache]:
-    """One empty `KVCache` per layer for `batch_size` sequences of up to `max_len` (<= max_seq_len)
-    positions."""
+    """One empty `KVCache` per block (chapter 5's `LayerStack.make_caches`) for `batch_size`
+    sequences of up to `max_len` (<= max_seq_len) positions."""
     if max_len > self.max_seq_len:
         raise ValueError(f"max_len={max_len} must not exceed max_seq_len={self.max_seq_len}")
-    p, attn = self.tok_emb.weight, self.layers[0].self_attn
-    return [
-        KVCache(
-            batch_size,
-            attn.n_kv_heads,
-            attn.head_dim,
-            max_len,
-            dtype=dtype or p.dtype,
-            device=device or p.device,
-        )
-        for _ in self.layers
-    ]
+    return LayerStack.make_caches(self, batch_size, max_len, dtype, device)
 
 
 @patch
 @torch.no_grad()
 def generate(
     self: GPT,
-    idx: Tensor,  # (B, T0) prompt token ids
+    idx: Tensor,  # (B, T0) prompt token ids, left-padded when the prompts differ in length
     max_new_tokens: int,  # tokens to add
     temperature: float = 1.0,  # 0: greedy
     top_k: int | None = None,  # sample among the k most likely tokens only
@@ -409,9 +399,10 @@ def generate(
     eos_id: int | None = None,  # a row stops after this token and is padded with it
     generator: torch.Generator | None = None,
     use_cache: bool = True,  # False: recompute everything, sliding window beyond max_seq_len
+    attention_mask: Tensor | None = None,  # (B, T0) 1/True = token, 0 = left padding (as HF)
 ) -> Tensor:
     """Continue `idx` by up to `max_new_tokens` tokens -> (B, T0 + n), through chapter 6's
-    `generate_tokens`."""
+    `generate_tokens`; with `attention_mask`, each row as if its padding were not there."""
     if idx.dim() != 2 or idx.shape[1] < 1:
         raise ValueError(f"idx must have shape (batch, T0 >= 1), got {tuple(idx.shape)}")
     if eos_id is not None:
@@ -421,12 +412,22 @@ def generate(
             f"prompt ({idx.shape[1]}) + max_new_tokens ({max_new_tokens}) exceed max_seq_len="
             f"{self.max_seq_len}; use_cache=False slides a window of max_seq_len tokens instead"
         )
+    if attention_mask is not None:
+        attention_mask = _left_padding_mask(attention_mask, idx)
     caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
 
     def step_fn(tokens: Tensor, caches) -> Tensor:
+        seen = tokens.shape[1] + (0 if caches is None else caches[0].length)  # positions so far
         if caches is None:
             tokens = tokens[:, -self.max_seq_len :]  # the sliding window
-        return self(tokens, caches=caches)[0][:, -1].float().log_softmax(-1)
+        mask = positions = None
+        if attention_mask is not None:  # padding is no key; positions count real tokens only
+            keys = F.pad(attention_mask, (0, seen - idx.shape[1]), value=True)  # generated: real
+            keys = keys[:, -(seen if caches is not None else tokens.shape[1]) :]
+            positions = (keys.cumsum(-1) - 1).clamp(min=0)[:, -tokens.shape[1] :]
+            mask = keys[:, None, None, :]  # (B, 1, 1, T_k)
+        logits = self(tokens, caches=caches, mask=mask, positions=positions)[0]
+        return logits[:, -1].float().log_softmax(-1)
 
     was_training = self.training
     self.eval()
@@ -445,6 +446,27 @@ def generate(
         )
     finally:
         self.train(was_training)
+
+
+def _left_padding_mask(attention_mask: Tensor, idx: Tensor) -> Tensor:
+    """`attention_mask` as bool, checked: the shape of `idx`, and each row padding (0) then tokens
+    (1)."""
+    if attention_mask.shape != idx.shape:
+        raise ValueError(
+            f"attention_mask of shape {tuple(attention_mask.shape)} must match idx of shape "
+            f"{tuple(idx.shape)}"
+        )
+    real = attention_mask.to(device=idx.device, dtype=torch.bool)
+    if not ((attention_mask == 0) | (attention_mask == 1)).all() or not real.any(-1).all():
+        raise ValueError(
+            "attention_mask must hold 0 (padding) or 1 (token), and a token in each row"
+        )
+    if (real[:, 1:] < real[:, :-1]).any():
+        raise ValueError(
+            "attention_mask must be left padding: in each row 0s (padding) first, then 1s "
+            "(tokens); pad on the left (tokenizer.padding_side = 'left')"
+        )
+    return real
 
 # %% ../nbs/foundations/07_gpt.ipynb #babf4aa7
 def _rope_theta(hf_config) -> float:
