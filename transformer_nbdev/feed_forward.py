@@ -123,6 +123,7 @@ def register_feed_forward(kind: str, build: Callable[..., nn.Module]) -> Callabl
 
 def make_feed_forward(
     kind: str,  # one of FEED_FORWARD_KINDS, or a kind in FEED_FORWARD_REGISTRY
+    /,  # positional only: a registered kind may take an option named `kind` (MoE's experts)
     d_model: int,  # width of the residual stream
     d_ff: int | None,  # hidden size; None: 4 * d_model, or glu_d_ff(d_model) for swiglu/geglu
     dropout: float = 0.1,
