@@ -71,33 +71,14 @@ class DecoderLayer(nn.Module):
 # %% ../nbs/foundations/05b_decoder.ipynb #81427bd4
 class TransformerDecoder(LayerStack):
     """A stack of `n_layers` `DecoderLayer`s, followed by a final norm when pre-LN
-    (`norm_first=True`)."""
+    (`norm_first=True`). Called as a layer is, `(x, memory, tgt_mask, memory_mask, is_causal,
+    need_weights)`, with `caches`: one (self_cache, cross_cache) pair per layer."""
 
-    def __init__(
-        self,
-        n_layers: int | DecoderLayer = 6,
-        *args,  # a LayerConfig, or its fields (d_model, n_heads, d_ff, dropout, ...)
-        decoder_layer: DecoderLayer | None = None,  # the original's form: copies of this layer
-        rope: nn.Module | None = None,
-        **kwargs,  # LayerConfig's fields by name
-    ):
+    def __init__(self, n_layers: int | DecoderLayer = 6, *args, decoder_layer=None, **kwargs):
+        """A LayerConfig or its fields (and `rope`), or the original's form: copies of
+        `decoder_layer`."""
         super().__init__()
-        self.build_layers(DecoderLayer, n_layers, *args, layer=decoder_layer, rope=rope, **kwargs)
-
-    def forward(
-        self,
-        x: Tensor,
-        memory: Tensor,
-        tgt_mask: Tensor | None = None,
-        memory_mask: Tensor | None = None,
-        is_causal: bool = True,
-        caches: list[tuple[KVCache, KVCache]] | None = None,
-        need_weights: bool = False,
-    ) -> Tensor:
-        """x: (B, T, d_model) target; memory: (B, S, d_model); caches: one (self_cache, cross_cache)
-        per layer."""
-        masks = dict(tgt_mask=tgt_mask, memory_mask=memory_mask, is_causal=is_causal)
-        return self.run_layers(x, memory, caches=caches, need_weights=need_weights, **masks)
+        self.build_layers(DecoderLayer, n_layers, *args, layer=decoder_layer, **kwargs)
 
 # %% ../nbs/foundations/05b_decoder.ipynb #b6649164
 def create_causal_mask(seq_len: int, device=None) -> Tensor:

@@ -255,16 +255,11 @@ class TransformerEncoder(LayerStack):
     """A stack of `n_layers` `EncoderLayer`s, followed by a final norm when pre-LN
     (`norm_first=True`)."""
 
-    def __init__(
-        self,
-        n_layers: int | EncoderLayer = 6,
-        *args,  # a LayerConfig, or its fields (d_model, n_heads, d_ff, dropout, ...)
-        encoder_layer: EncoderLayer | None = None,  # the original's form: copies of this layer
-        rope: nn.Module | None = None,
-        **kwargs,  # LayerConfig's fields by name
-    ):
+    def __init__(self, n_layers: int | EncoderLayer = 6, *args, encoder_layer=None, **kwargs):
+        """A LayerConfig or its fields (and `rope`), or the original's form: copies of
+        `encoder_layer`."""
         super().__init__()
-        self.build_layers(EncoderLayer, n_layers, *args, layer=encoder_layer, rope=rope, **kwargs)
+        self.build_layers(EncoderLayer, n_layers, *args, layer=encoder_layer, **kwargs)
 
     def forward(
         self,

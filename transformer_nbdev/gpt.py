@@ -195,15 +195,10 @@ class Block(nn.Module):
     ) -> Tensor:
         "x (B, T, d_model) -> (B, T, d_model)"
 
+        kw = dict(mask=mask, cache=cache, need_weights=need_weights, positions=positions)
+
         def causal_self_attention(h: Tensor) -> Tensor:
-            out, self.attn_weights = self.self_attn(
-                h,
-                mask=mask,
-                is_causal=True,
-                cache=cache,
-                need_weights=need_weights,
-                positions=positions,
-            )
+            out, self.attn_weights = self.self_attn(h, is_causal=True, **kw)
             return out
 
         x = self.self_attn_sublayer(x, causal_self_attention)
