@@ -112,13 +112,12 @@ _GLU_ACTIVATIONS = {"swiglu": "silu", "geglu": "gelu"}
 FEED_FORWARD_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
 
-def register_feed_forward(kind: str, build: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+def register_feed_forward(kind: str, build: Callable[..., nn.Module]) -> None:
     """Make `make_feed_forward(kind, ...)` call `build(d_model, d_ff, dropout=, bias=, **options)`
-    (the mixture-of-experts section registers "moe"); returns `build`."""
+    (the mixture-of-experts section registers "moe")."""
     if kind in FEED_FORWARD_KINDS:
         raise ValueError(f"kind={kind!r} is built in: choose another name")
     FEED_FORWARD_REGISTRY[kind] = build
-    return build
 
 
 def make_feed_forward(
