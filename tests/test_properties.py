@@ -158,6 +158,30 @@ def test_gpt_finite_right_shape_and_cache(config, B, T):
 
 
 @given(
+    gpt_configs(),
+    st.lists(st.integers(1, 5), min_size=2, max_size=3),
+    st.booleans(),
+    st.integers(0, 10**6),
+)
+@fast(60)
+def test_gpt_left_padded_batch_equals_each_prompt_alone(config, lengths, use_cache, seed):
+    "Greedy generation of a left-padded batch with its attention_mask = each prompt alone."
+    count("gpt_left_padding")
+    torch.manual_seed(seed)
+    model = GPT(config).double().eval()  # float64: no near-tie of two logits can flip an argmax
+    g = torch.Generator().manual_seed(seed)
+    prompts = [torch.randint(0, config.vocab_size, (n,), generator=g) for n in lengths]
+    T0 = max(lengths)
+    pad = torch.zeros(T0, dtype=torch.long)
+    ids = torch.stack([torch.cat([pad[: T0 - len(p)], p]) for p in prompts])
+    mask = torch.stack([torch.arange(T0) >= T0 - len(p) for p in prompts])
+    kw = dict(max_new_tokens=4, temperature=0, use_cache=use_cache)  # T0 + 4 <= max_seq_len
+    batch = model.generate(ids, attention_mask=mask, **kw)
+    for row, p in zip(batch, prompts):
+        assert torch.equal(row[T0 - len(p) :], model.generate(p[None], **kw)[0])
+
+
+@given(
     st.sampled_from([1, 2, 4]),
     st.integers(1, 3),
     st.integers(1, 5),

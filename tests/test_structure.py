@@ -11,16 +11,6 @@ import pytest, yaml
 
 PKG = "transformer_nbdev"
 
-# Forward imports that exist today, each with the reason it is tolerated. A new forward import fails
-# `test_no_new_forward_imports`; `test_known_forward_imports_are_gone` is a strict expected failure, so it turns
-# into a failure (XPASS) as soon as the last one is fixed, and this list must then be emptied.
-KNOWN_FORWARD_IMPORTS = {
-    ("transformer", "sampling"): "Transformer.generate (chapter 6) decodes with generate_tokens of its section "
-    "'Decoding strategies' (06b_sampling, read after the chapter's first page); the split of chapter 6 "
-    "(issue 15, item 5) keeps decoding in chapter 6 but not yet before the model",
-    ("gpt", "moe"): "GPTConfig(ffn='moe') (chapter 8) builds the MoE feed-forward of its section 08e "
-    "with a lazy import; the one-block design (issue 15, item 1) makes the FFN pluggable",
-}
 
 
 def toc_order(root: Path) -> list[str]:
@@ -117,13 +107,8 @@ def _describe(bad):
     return "\n".join(f"{m}.py ({nb}) imports {d}.py ({dnb}), a later notebook" for m, nb, d, dnb in bad)
 
 
-def test_no_new_forward_imports(root):
-    bad = [b for b in forward_imports(root, root / PKG) if (b[0], b[2]) not in KNOWN_FORWARD_IMPORTS]
-    assert not bad, _describe(bad)
-
-
-@pytest.mark.xfail(strict=True, reason="known forward imports remain: see KNOWN_FORWARD_IMPORTS")
-def test_known_forward_imports_are_gone(root):
+def test_no_forward_imports(root):
+    "No module imports a module of a later notebook (the three tolerated ones of earlier releases are gone)."
     bad = forward_imports(root, root / PKG)
     assert not bad, _describe(bad)
 

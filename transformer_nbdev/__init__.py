@@ -28,4 +28,8 @@ from .encoder import EncoderLayer, TransformerEncoder
 from .decoder import DecoderLayer, TransformerDecoder
 from .transformer import Transformer
 from .gpt import GPT, GPTConfig
+
+# these sections add to the classes and registries above: importing the package runs them
+from .sampling import generate_tokens
+from .moe import MoEFeedForward
 from .lora import LoRALinear, apply_lora, merge_lora, save_lora, load_lora

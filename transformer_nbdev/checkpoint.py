@@ -12,6 +12,7 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -94,14 +95,14 @@ def save_model(
 ) -> Path:
     """Write `model`'s weights to a safetensors file with its `config` and class in the metadata;
     atomic (temp + os.replace)."""
-    config = getattr(model, "config", None)
-    if not isinstance(config, dict):
+    config = getattr(model, "config", None)  # a dict, or a config dataclass that reads as one
+    if not isinstance(config, Mapping):
         raise ValueError(
             f"{type(model).__name__} has no `config` dict, so it could not be rebuilt from a "
             "checkpoint"
         )
     try:
-        config_json = json.dumps(config)
+        config_json = json.dumps(dict(config))
     except TypeError as e:
         raise ValueError(f"model.config must be JSON-serializable: {e}") from e
     meta = {

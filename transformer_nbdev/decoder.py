@@ -5,16 +5,12 @@
 # %% ../nbs/foundations/05b_decoder.ipynb #ec6d8b58
 from __future__ import annotations
 
-import copy
-
 import torch
 from torch import nn, Tensor
 
-from .multi_head_attention import MultiHeadAttention, KVCache
-from .feed_forward import make_feed_forward
-from .normalization import SublayerConnection, make_norm
+from .multi_head_attention import KVCache
 from .attention import _check_mask, make_causal_mask
-from .encoder import _ffn_kind, _final_norm, count_parameters
+from .encoder import LayerConfig, LayerStack, count_parameters
 
 # %% auto #0
 __all__ = ['DecoderLayer', 'TransformerDecoder', 'create_causal_mask', 'create_combined_mask', 'count_decoder_parameters']
@@ -26,37 +22,19 @@ class DecoderLayer(nn.Module):
 
     def __init__(
         self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        norm_first: bool = False,
-        norm: str = "layernorm",
-        ffn: str = "relu",
-        eps: float = 1e-5,
-        bias: bool = True,
-        n_kv_heads: int | None = None,
-        rope: nn.Module | None = None,
-        activation: str | None = None,  # the original project's name of `ffn`
+        *args,  # a LayerConfig, or its fields: d_model, n_heads, d_ff, dropout, norm_first, ...
+        rope: nn.Module | None = None,  # rotary embedding of the self-attention
+        **kwargs,  # LayerConfig's fields by name; `activation` is the original's name of `ffn`
     ):
         super().__init__()
-        ffn = _ffn_kind(ffn, activation)
-        self.self_attn = MultiHeadAttention(
-            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
-        )
+        c = self.config = LayerConfig.of(*args, **kwargs)
+        self.self_attn = c.attention(rope)
         # no rope in cross-attention: target and source positions are not on one axis
-        self.cross_attn = MultiHeadAttention(
-            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias
-        )
-        self.feed_forward = make_feed_forward(ffn, d_model, d_ff, dropout=dropout, bias=bias)
-        sublayer = lambda: SublayerConnection(
-            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
-        )
-        self.self_attn_sublayer, self.cross_attn_sublayer, self.ff_sublayer = (
-            sublayer(),
-            sublayer(),
-            sublayer(),
-        )
+        self.cross_attn = c.attention()
+        self.feed_forward = c.feed_forward()
+        self.self_attn_sublayer = c.sublayer()
+        self.cross_attn_sublayer = c.sublayer()
+        self.ff_sublayer = c.sublayer()
         self.self_attn_weights: Tensor | None = None
         self.cross_attn_weights: Tensor | None = None
 
@@ -67,12 +45,12 @@ class DecoderLayer(nn.Module):
         tgt_mask: Tensor | None = None,
         memory_mask: Tensor | None = None,
         is_causal: bool = True,
-        self_cache: KVCache | None = None,
-        cross_cache: KVCache | None = None,
+        cache: tuple[KVCache, KVCache | None] | None = None,  # (self_cache, cross_cache)
         need_weights: bool = False,
     ) -> Tensor:
         """x: (B, T, d_model) target; memory: (B, S, d_model) encoder output; masks: bool, True =
         may attend."""
+        self_cache, cross_cache = (None, None) if cache is None else cache
 
         def self_attention(h: Tensor) -> Tensor:
             out, self.self_attn_weights = self.self_attn(
@@ -91,119 +69,16 @@ class DecoderLayer(nn.Module):
         return self.ff_sublayer(x, self.feed_forward)
 
 # %% ../nbs/foundations/05b_decoder.ipynb #81427bd4
-class TransformerDecoder(nn.Module):
+class TransformerDecoder(LayerStack):
     """A stack of `n_layers` `DecoderLayer`s, followed by a final norm when pre-LN
-    (`norm_first=True`)."""
+    (`norm_first=True`). Called as a layer is, `(x, memory, tgt_mask, memory_mask, is_causal,
+    need_weights)`, with `caches`: one (self_cache, cross_cache) pair per layer."""
 
-    def __init__(
-        self,
-        n_layers: int | DecoderLayer = 6,
-        d_model: int | None = None,
-        n_heads: int | None = None,  # default 8
-        d_ff: int | None = None,  # default 4 * d_model
-        dropout: float = 0.1,
-        norm_first: bool = False,
-        norm: str = "layernorm",
-        ffn: str = "relu",
-        eps: float = 1e-5,
-        bias: bool = True,
-        n_kv_heads: int | None = None,
-        rope: nn.Module | None = None,
-        decoder_layer: DecoderLayer
-        | None = None,  # the original project's form: n_layers copies of this layer
-    ):
+    def __init__(self, n_layers: int | DecoderLayer = 6, *args, decoder_layer=None, **kwargs):
+        """A LayerConfig or its fields (and `rope`), or the original's form: copies of
+        `decoder_layer`."""
         super().__init__()
-        if isinstance(
-            n_layers, nn.Module
-        ):  # the original project's order: (decoder_layer, n_layers)
-            decoder_layer, n_layers, d_model = n_layers, 6 if d_model is None else d_model, None
-        if n_layers < 1:
-            raise ValueError(f"n_layers={n_layers} must be at least 1")
-        if decoder_layer is not None:
-            self.layers = nn.ModuleList([copy.deepcopy(decoder_layer) for _ in range(n_layers)])
-            self.norm = _final_norm(decoder_layer)
-            return
-        if d_model is None:
-            raise ValueError(
-                f"d_model=None: give d_model (and n_heads, d_ff) or a decoder_layer to copy"
-            )
-        n_heads = 8 if n_heads is None else n_heads
-        d_ff = 4 * d_model if d_ff is None else d_ff
-        self.layers = nn.ModuleList(
-            [
-                DecoderLayer(
-                    d_model,
-                    n_heads,
-                    d_ff,
-                    dropout=dropout,
-                    norm_first=norm_first,
-                    norm=norm,
-                    ffn=ffn,
-                    eps=eps,
-                    bias=bias,
-                    n_kv_heads=n_kv_heads,
-                    rope=rope,
-                )
-                for _ in range(n_layers)
-            ]
-        )
-        # pre-LN leaves the residual stream unnormalised, so the stack normalises it once at the end
-        self.norm = make_norm(norm, d_model, eps=eps) if norm_first else nn.Identity()
-
-    def forward(
-        self,
-        x: Tensor,
-        memory: Tensor,
-        tgt_mask: Tensor | None = None,
-        memory_mask: Tensor | None = None,
-        is_causal: bool = True,
-        caches: list[tuple[KVCache, KVCache]] | None = None,
-        need_weights: bool = False,
-    ) -> Tensor:
-        """x: (B, T, d_model) target; memory: (B, S, d_model); caches: one (self_cache, cross_cache)
-        per layer."""
-        if caches is not None and len(caches) != len(self.layers):
-            raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
-        for i, layer in enumerate(self.layers):
-            self_cache, cross_cache = (None, None) if caches is None else caches[i]
-            x = layer(
-                x,
-                memory,
-                tgt_mask=tgt_mask,
-                memory_mask=memory_mask,
-                is_causal=is_causal,
-                self_cache=self_cache,
-                cross_cache=cross_cache,
-                need_weights=need_weights,
-            )
-        return self.norm(x)
-
-    def make_caches(
-        self,
-        batch_size: int,
-        max_len: int,
-        dtype: torch.dtype | None = None,
-        device: torch.device | str | None = None,
-        memory_len: int | None = None,
-    ) -> list[tuple[KVCache, KVCache]]:
-        """Empty (self, cross) `KVCache` pairs, one per layer: `max_len` target positions,
-        `memory_len` (default `max_len`) source positions."""
-        p = next(self.parameters())
-        dtype, device = dtype or p.dtype, device or p.device
-        attn = self.layers[0].self_attn
-
-        def cache(n, cross):
-            return KVCache(
-                batch_size,
-                attn.n_kv_heads,
-                attn.head_dim,
-                n,
-                dtype=dtype,
-                device=device,
-                cross=cross,
-            )
-
-        return [(cache(max_len, False), cache(memory_len or max_len, True)) for _ in self.layers]
+        self.build_layers(DecoderLayer, n_layers, *args, layer=decoder_layer, **kwargs)
 
 # %% ../nbs/foundations/05b_decoder.ipynb #b6649164
 def create_causal_mask(seq_len: int, device=None) -> Tensor:

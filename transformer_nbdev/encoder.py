@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import torch
 from torch import nn, Tensor
 
 from .multi_head_attention import MultiHeadAttention, KVCache
 from .feed_forward import count_parameters, make_feed_forward
-from .normalization import RMSNorm, SublayerConnection, make_norm
+from .normalization import SublayerConnection, make_norm
 from .embeddings import check_tensor
 
 # %% auto #0
-__all__ = ['EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'TransformerEncoder', 'load_torch_stack',
-           'count_encoder_parameters']
+__all__ = ['ConfigMapping', 'LayerConfig', 'EncoderLayer', 'load_torch_attention', 'load_torch_layer', 'LayerStack',
+           'TransformerEncoder', 'load_torch_stack', 'count_encoder_parameters']
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #59497a2a
 def _ffn_kind(ffn: str, activation: str | None) -> str:
@@ -27,14 +30,73 @@ def _ffn_kind(ffn: str, activation: str | None) -> str:
     return ffn if activation is None else activation
 
 
-def _final_norm(layer: nn.Module) -> nn.Module:
-    """A fresh norm like `layer`'s for the end of a pre-LN stack of copies of `layer`; nn.Identity
-    for post-LN."""
-    sub = layer.ff_sublayer
-    if not sub.norm_first:
-        return nn.Identity()
-    kind = "rmsnorm" if isinstance(sub.norm, RMSNorm) else "layernorm"
-    return make_norm(kind, layer.self_attn.d_model, eps=sub.norm.eps)
+class ConfigMapping(Mapping):
+    """A config dataclass that also reads as a dict of its fields: `config["d_model"]`,
+    `**config`, `dict(config)` (what a checkpoint stores)."""
+
+    def __getitem__(self, key: str):
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(dataclasses.fields(self))
+
+    def keys(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self)]
+
+
+@dataclass(eq=True)
+class LayerConfig(ConfigMapping):
+    """Sizes and switches of one encoder or decoder layer, shared by every layer of a stack: the
+    layers' counterpart of chapter 8's `GPTConfig`."""
+
+    d_model: int = 512  # width of the residual stream
+    n_heads: int = 8  # attention heads
+    d_ff: int | None = None  # feed-forward hidden size; None: the kind's default (4 d_model)
+    dropout: float = 0.1  # on attention weights, feed-forward activations, sub-layer outputs
+    norm_first: bool = False  # False: post-LN (the paper); True: pre-LN
+    norm: str = "layernorm"  # "layernorm" or "rmsnorm"
+    ffn: str = "relu"  # a feed-forward kind of chapter 4: relu, gelu, silu, swiglu, geglu...
+    eps: float = 1e-5  # eps of every norm
+    bias: bool = True  # biases of the linear layers
+    n_kv_heads: int | None = None  # key/value heads (grouped-query attention); None: n_heads
+
+    @classmethod
+    def of(cls, *args, activation: str | None = None, **kwargs) -> LayerConfig:
+        """A `LayerConfig` given as itself or as its fields (positional in field order);
+        `activation` is the original project's name of `ffn`."""
+        if args and isinstance(args[0], LayerConfig):
+            if len(args) > 1 or kwargs or activation is not None:
+                raise TypeError("give a LayerConfig or its fields, not both")
+            return args[0]
+        config = cls(*args, **kwargs)
+        config.ffn = _ffn_kind(config.ffn, activation)
+        return config
+
+    def attention(self, rope: nn.Module | None = None) -> MultiHeadAttention:
+        "A multi-head attention sub-layer of this config (chapter 3)."
+        return MultiHeadAttention(
+            self.d_model,
+            self.n_heads,
+            dropout=self.dropout,
+            n_kv_heads=self.n_kv_heads,
+            bias=self.bias,
+            rope=rope,
+        )
+
+    def feed_forward(self) -> nn.Module:
+        "The feed-forward sub-layer of this config (chapter 4's `make_feed_forward`)."
+        return make_feed_forward(self.ffn, self.d_model, self.d_ff, self.dropout, self.bias)
+
+    def sublayer(self) -> SublayerConnection:
+        "A residual sub-layer connection of this config (chapter 4)."
+        return SublayerConnection(
+            self.d_model, self.dropout, norm_first=self.norm_first, norm=self.norm, eps=self.eps
+        )
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #a354838d
 class EncoderLayer(nn.Module):
@@ -43,31 +105,15 @@ class EncoderLayer(nn.Module):
 
     def __init__(
         self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.1,
-        norm_first: bool = False,
-        norm: str = "layernorm",
-        ffn: str = "relu",
-        eps: float = 1e-5,
-        bias: bool = True,
-        n_kv_heads: int | None = None,
-        rope: nn.Module | None = None,
-        activation: str | None = None,  # the original project's name of `ffn`
+        *args,  # a LayerConfig, or its fields: d_model, n_heads, d_ff, dropout, norm_first, ...
+        rope: nn.Module | None = None,  # chapter 1's rotary embedding, shared by every layer
+        **kwargs,  # LayerConfig's fields by name; `activation` is the original's name of `ffn`
     ):
         super().__init__()
-        ffn = _ffn_kind(ffn, activation)
-        self.self_attn = MultiHeadAttention(
-            d_model, n_heads, dropout=dropout, n_kv_heads=n_kv_heads, bias=bias, rope=rope
-        )
-        self.feed_forward = make_feed_forward(ffn, d_model, d_ff, dropout=dropout, bias=bias)
-        self.self_attn_sublayer = SublayerConnection(
-            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
-        )
-        self.ff_sublayer = SublayerConnection(
-            d_model, dropout, norm_first=norm_first, norm=norm, eps=eps
-        )
+        c = self.config = LayerConfig.of(*args, **kwargs)
+        self.self_attn = c.attention(rope)
+        self.feed_forward = c.feed_forward()
+        self.self_attn_sublayer, self.ff_sublayer = c.sublayer(), c.sublayer()
         self.attn_weights: Tensor | None = None
 
     def forward(
@@ -129,64 +175,91 @@ def load_torch_layer(ours: nn.Module, theirs: nn.Module):
         sub.norm.load_state_dict(norm.state_dict())
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #07e499b5
-class TransformerEncoder(nn.Module):
+class LayerStack(nn.Module):
+    """Layers applied in turn, each with its own key/value cache, then a final norm: the one stack
+    of the encoder, the decoder and chapter 8's GPT (a subclass holds `layers` and `norm`)."""
+
+    layers: nn.ModuleList
+    norm: nn.Module
+
+    def build_layers(
+        self,
+        layer_class: type,  # EncoderLayer, DecoderLayer, ...: built as layer_class(config, rope=)
+        n_layers: int | nn.Module = 6,  # or, the original project's order, the layer to copy
+        *args,  # a LayerConfig, or its fields
+        layer: nn.Module | None = None,  # the original project's form: n_layers copies of it
+        rope: nn.Module | None = None,
+        **kwargs,  # LayerConfig's fields by name
+    ) -> None:
+        """Fill `layers` from a config (or with copies of `layer`) and `norm`: a final norm if
+        pre-LN."""
+        if isinstance(n_layers, nn.Module):  # the original project's order: (layer, n_layers)
+            layer, n_layers, args = n_layers, args[0] if args else 6, args[1:]
+        if n_layers < 1:
+            raise ValueError(f"n_layers={n_layers} must be at least 1")
+        if layer is not None:
+            config = layer.config
+            self.layers = nn.ModuleList([copy.deepcopy(layer) for _ in range(n_layers)])
+        else:
+            if (args[0] if args else kwargs.get("d_model")) is None:
+                raise ValueError(
+                    "d_model=None: give d_model (and n_heads, d_ff) or a layer to copy"
+                )
+            config = LayerConfig.of(*args, **kwargs)
+            self.layers = nn.ModuleList([layer_class(config, rope=rope) for _ in range(n_layers)])
+        # pre-LN leaves the residual stream unnormalised, so the stack normalises it once at the end
+        if config.norm_first:
+            self.norm = make_norm(config.norm, config.d_model, eps=config.eps)
+        else:
+            self.norm = nn.Identity()
+
+    def run_layers(self, x: Tensor, *args, caches: list | None = None, **kwargs) -> Tensor:
+        """x (B, T, d_model) through every layer, `layer(x, *args, cache=caches[i], **kwargs)`, then
+        the final norm."""
+        if caches is not None and len(caches) != len(self.layers):
+            raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
+        for i, layer in enumerate(self.layers):
+            x = layer(x, *args, cache=None if caches is None else caches[i], **kwargs)
+        return self.norm(x)
+
+    forward = run_layers
+
+    def make_caches(
+        self,
+        batch_size: int,
+        max_len: int,  # positions of the self-attention caches
+        dtype: torch.dtype | None = None,  # default: the parameters' dtype and device
+        device: torch.device | str | None = None,
+        memory_len: int | None = None,  # positions of the cross-attention caches (default max_len)
+    ) -> list:
+        """One empty cache per layer: its self-attention `KVCache`, paired with a cross-attention
+        one
+        in a layer that has `cross_attn` (the decoder's)."""
+        p = next(self.parameters())
+        dtype, device = dtype or p.dtype, device or p.device
+
+        def cache(attn: MultiHeadAttention, n: int, cross: bool = False) -> KVCache:
+            shape = (batch_size, attn.n_kv_heads, attn.head_dim, n)
+            return KVCache(*shape, dtype=dtype, device=device, cross=cross)
+
+        def caches_of(layer: nn.Module):
+            own = cache(layer.self_attn, max_len)
+            if getattr(layer, "cross_attn", None) is None:
+                return own
+            return own, cache(layer.cross_attn, memory_len or max_len, cross=True)
+
+        return [caches_of(layer) for layer in self.layers]
+
+
+class TransformerEncoder(LayerStack):
     """A stack of `n_layers` `EncoderLayer`s, followed by a final norm when pre-LN
     (`norm_first=True`)."""
 
-    def __init__(
-        self,
-        n_layers: int | EncoderLayer = 6,
-        d_model: int | None = None,
-        n_heads: int | None = None,  # default 8
-        d_ff: int | None = None,  # default 4 * d_model
-        dropout: float = 0.1,
-        norm_first: bool = False,
-        norm: str = "layernorm",
-        ffn: str = "relu",
-        eps: float = 1e-5,
-        bias: bool = True,
-        n_kv_heads: int | None = None,
-        rope: nn.Module | None = None,
-        encoder_layer: EncoderLayer
-        | None = None,  # the original project's form: n_layers copies of this layer
-    ):
+    def __init__(self, n_layers: int | EncoderLayer = 6, *args, encoder_layer=None, **kwargs):
+        """A LayerConfig or its fields (and `rope`), or the original's form: copies of
+        `encoder_layer`."""
         super().__init__()
-        if isinstance(
-            n_layers, nn.Module
-        ):  # the original project's order: (encoder_layer, n_layers)
-            encoder_layer, n_layers, d_model = n_layers, 6 if d_model is None else d_model, None
-        if n_layers < 1:
-            raise ValueError(f"n_layers={n_layers} must be at least 1")
-        if encoder_layer is not None:
-            self.layers = nn.ModuleList([copy.deepcopy(encoder_layer) for _ in range(n_layers)])
-            self.norm = _final_norm(encoder_layer)
-            return
-        if d_model is None:
-            raise ValueError(
-                f"d_model=None: give d_model (and n_heads, d_ff) or a encoder_layer to copy"
-            )
-        n_heads = 8 if n_heads is None else n_heads
-        d_ff = 4 * d_model if d_ff is None else d_ff
-        self.layers = nn.ModuleList(
-            [
-                EncoderLayer(
-                    d_model,
-                    n_heads,
-                    d_ff,
-                    dropout=dropout,
-                    norm_first=norm_first,
-                    norm=norm,
-                    ffn=ffn,
-                    eps=eps,
-                    bias=bias,
-                    n_kv_heads=n_kv_heads,
-                    rope=rope,
-                )
-                for _ in range(n_layers)
-            ]
-        )
-        # pre-LN leaves the residual stream unnormalised, so the stack normalises it once at the end
-        self.norm = make_norm(norm, d_model, eps=eps) if norm_first else nn.Identity()
+        self.build_layers(EncoderLayer, n_layers, *args, layer=encoder_layer, **kwargs)
 
     def forward(
         self,
@@ -199,40 +272,8 @@ class TransformerEncoder(nn.Module):
         """x: (B, T, d_model); mask: bool, True = may attend; caches: one `KVCache` per layer
         (causal decoding)."""
         check_tensor("x", x, dim=3, integer=False, shape="(B, T, d_model) embeddings")
-        if caches is not None and len(caches) != len(self.layers):
-            raise ValueError(f"len(caches)={len(caches)} must equal n_layers={len(self.layers)}")
-        for i, layer in enumerate(self.layers):
-            x = layer(
-                x,
-                mask=mask,
-                is_causal=is_causal,
-                cache=None if caches is None else caches[i],
-                need_weights=need_weights,
-            )
-        return self.norm(x)
-
-    def make_caches(
-        self,
-        batch_size: int,
-        max_len: int,
-        dtype: torch.dtype | None = None,
-        device: torch.device | str | None = None,
-    ) -> list[KVCache]:
-        """One empty self-attention `KVCache` per layer, for `batch_size` sequences of up to
-        `max_len` positions."""
-        p = next(self.parameters())
-        attn = self.layers[0].self_attn
-        return [
-            KVCache(
-                batch_size,
-                attn.n_kv_heads,
-                attn.head_dim,
-                max_len,
-                dtype=dtype or p.dtype,
-                device=device or p.device,
-            )
-            for _ in self.layers
-        ]
+        kwargs = dict(mask=mask, is_causal=is_causal, need_weights=need_weights)
+        return self.run_layers(x, caches=caches, **kwargs)
 
 # %% ../nbs/foundations/05_encoder_decoder.ipynb #4aa850b8
 @torch.no_grad()

@@ -106,34 +106,11 @@ def generate_answers(
                 tokenizer.pad_id,
                 side="left",
             )
-            idx, keys = batch["input_ids"].to(device), batch["attention_mask"].to(device)
-            state = {"keys": keys, "positions": batch["positions"].to(device)}
-
-            def step_fn(tokens: Tensor, caches) -> Tensor:
-                if (
-                    tokens.shape[1] == 1 and caches[0].length > 0
-                ):  # one new token per row: extend mask and positions
-                    state["keys"] = torch.cat(
-                        [state["keys"], state["keys"].new_ones(len(rows), 1)], dim=1
-                    )
-                    state["positions"] = state["positions"][:, -1:] + 1
-                logits = model(
-                    tokens,
-                    caches=caches,
-                    mask=state["keys"][:, None, None, :],
-                    positions=state["positions"],
-                )[0]
-                return logits[:, -1].float().log_softmax(-1)
-
-            caches = model.make_caches(len(rows), idx.shape[1] + max_new_tokens)
-            out = generate_tokens(
-                step_fn,
-                idx,
-                max_new_tokens,
-                temperature=0.0,
-                eos_id=tokenizer.eos_id,
-                pad_id=tokenizer.eos_id,
-                caches=caches,
+            idx, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
+            # one call: chapter 7's GPT.generate hides the left padding and numbers each row's
+            # positions from its first token, so every row gets the answer it gets alone
+            out = model.generate(
+                idx, max_new_tokens, temperature=0.0, eos_id=tokenizer.eos_id, attention_mask=mask
             )
             for i, ids in zip(rows, out[:, idx.shape[1] :].tolist()):
                 answers[i] = _decode_answer(ids, tokenizer)

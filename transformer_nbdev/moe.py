@@ -8,7 +8,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .feed_forward import FEED_FORWARD_KINDS, make_feed_forward
+from transformer_nbdev.feed_forward import (
+    FEED_FORWARD_KINDS,
+    make_feed_forward,
+    register_feed_forward,
+)
 
 # %% auto #0
 __all__ = ['load_balancing_loss', 'MoEFeedForward', 'active_params']
@@ -88,6 +92,11 @@ class MoEFeedForward(nn.Module):
 
     def extra_repr(self) -> str:
         return f"n_experts={self.n_experts}, top_k={self.top_k}"
+
+
+# `make_feed_forward("moe", d_model, d_ff, dropout, bias, n_experts=, top_k=, kind=)` builds one:
+# chapter 8's GPTConfig(ffn="moe") passes its n_experts, moe_top_k and moe_expert_ffn
+register_feed_forward("moe", MoEFeedForward)
 
 # %% ../nbs/foundations/08e_moe.ipynb #6f23b720
 def active_params(

@@ -45,11 +45,12 @@ def make_norm(
     kind: str,  # "layernorm" or "rmsnorm"
     d_model: int,  # size of the normalized last dimension
     eps: float = 1e-5,
+    bias: bool = True,  # False: a LayerNorm without its additive bias (nanoGPT's bias=False)
 ) -> nn.Module:
-    "A LayerNorm (`nn.LayerNorm`) or an `RMSNorm` over the last dimension."
+    "A LayerNorm (`nn.LayerNorm`) or an `RMSNorm` (which has no bias) over the last dimension."
     d_model, eps = check_int("d_model", d_model, min=1), check_float("eps", eps, min=0)
     if kind == "layernorm":
-        return nn.LayerNorm(d_model, eps=eps)
+        return nn.LayerNorm(d_model, eps=eps, bias=bias)
     if kind == "rmsnorm":
         return RMSNorm(d_model, eps=eps)
     raise ValueError(
@@ -68,11 +69,12 @@ class SublayerConnection(nn.Module):
         # True: pre-LN (GPT-2, LLaMA); False: post-LN (Vaswani et al. 2017)
         norm_first: bool = True,
         norm: str = "layernorm",  # "layernorm" or "rmsnorm"
-        eps: float = 1e-5,
-    ):  # eps of the normalization
+        eps: float = 1e-5,  # eps of the normalization
+        bias: bool = True,  # False: a LayerNorm without bias
+    ):
         super().__init__()
         self.norm_first = norm_first
-        self.norm = make_norm(norm, d_model, eps)
+        self.norm = make_norm(norm, d_model, eps, bias=bias)
         self.dropout = nn.Dropout(dropout)
 
     def forward(

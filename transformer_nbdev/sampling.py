@@ -8,8 +8,15 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from .embeddings import check_float, check_int, renamed_kwargs
+from transformer_nbdev.transformer import (
+    DEFAULT_BOS_ID,
+    DEFAULT_EOS_ID,
+    DEFAULT_PAD_ID,
+    Transformer,
+)
 
 # %% auto #0
 __all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check_generation_args', 'sample_tokens',
@@ -250,3 +257,102 @@ def generate_tokens(
         caches,
         generator,
     )
+
+# %% ../nbs/foundations/06b_sampling.ipynb #940614c2
+@patch
+@renamed_kwargs(eos_idx="eos_id")
+def step_function(
+    self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_id: int | None = None
+) -> StepFn:
+    """The step function of generation over `memory`: (new target tokens, caches) -> next-token
+    log-probs (N, V)."""
+
+    def step_fn(tokens: Tensor, caches) -> Tensor:
+        log_probs = self.decode(tokens, memory, memory_mask=memory_mask, caches=caches)[
+            :, -1
+        ].log_softmax(-1)
+        # the padding id only fills finished rows: generated, it would be masked as a key, unlike a
+        # token
+        if self.pad_id is not None and self.pad_id != eos_id:
+            log_probs[:, self.pad_id] = float("-inf")
+        return log_probs
+
+    return step_fn
+
+
+@patch
+@renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
+def generate(
+    self: Transformer,
+    src: Tensor,
+    max_new_tokens: int = 50,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    num_beams: int = 1,
+    length_penalty: float = 1.0,
+    do_sample: bool | None = None,
+    bos_id: int | None = None,
+    eos_id: int | None = None,
+    generator: torch.Generator | None = None,
+    use_cache: bool = True,
+    start_token: int | None = None,  # the original project's name of `bos_id`
+    end_token: int | None = None,  # the original project's name of `eos_id`
+    max_len: int | None = None,  # the original project's name of `max_new_tokens`
+) -> Tensor:
+    """Generate target ids (B, <= max_new_tokens + 1) for source ids `src` (B, S), starting with the
+    begin
+    token.
+    Begin/end tokens: the arguments, else the model's `bos_id`/`eos_id`, else
+    `DEFAULT_BOS_ID`/`DEFAULT_EOS_ID`;
+    finished rows are padded with `pad_id` (else `DEFAULT_PAD_ID`). See `generate_tokens` for the
+    settings."""
+    if max_len is not None:  # the original project's call: generate(src, max_len=50, ...)
+        max_new_tokens = max_len
+    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
+    first = lambda *xs: next(x for x in xs if x is not None)
+    bos = first(bos_id, start_token, self.bos_id, DEFAULT_BOS_ID)
+    eos = first(eos_id, end_token, self.eos_id, DEFAULT_EOS_ID)
+    pad = first(self.pad_id, DEFAULT_PAD_ID)
+    for name, idx in (("bos_id", bos), ("eos_id", eos)):
+        if not 0 <= idx < self.tgt_vocab_size:
+            raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})")
+    if max_new_tokens + 1 > self.max_seq_len:
+        raise ValueError(
+            f"max_new_tokens={max_new_tokens} needs {max_new_tokens + 1} target positions, more "
+            "than "
+            f"max_seq_len={self.max_seq_len}"
+        )
+    was_training = self.training
+    self.eval()
+    try:
+        with torch.no_grad():
+            memory, memory_mask = self.encode(src), self.src_mask(src)
+            B, S, K = src.shape[0], src.shape[1], num_beams
+            if K > 1:  # one copy of the memory per beam, beam-major: row b * K + k
+                memory = memory.repeat_interleave(K, dim=0)
+                if memory_mask is not None:
+                    memory_mask = memory_mask.repeat_interleave(K, dim=0)
+            caches = (
+                self.decoder.make_caches(B * K, max_new_tokens + 1, memory_len=S)
+                if use_cache
+                else None
+            )
+            prefix = torch.full((B, 1), bos, dtype=torch.long, device=src.device)
+            return generate_tokens(
+                self.step_function(memory, memory_mask, eos),
+                prefix,
+                max_new_tokens,
+                temperature,
+                top_k,
+                top_p,
+                num_beams,
+                length_penalty,
+                do_sample,
+                eos,
+                pad,
+                caches,
+                generator,
+            )
+    finally:
+        self.train(was_training)

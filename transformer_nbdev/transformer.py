@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -24,13 +25,12 @@ from .attention import _check_mask, make_padding_mask
 from transformer_nbdev.feed_forward import (
     count_parameters,
 )  # re-exported: the original project's name
-from .encoder import TransformerEncoder, _ffn_kind
+from .encoder import ConfigMapping, LayerConfig, TransformerEncoder, _ffn_kind
 from .decoder import TransformerDecoder, create_combined_mask
-from .sampling import StepFn, generate_tokens, check_generation_args
 
 # %% auto #0
-__all__ = ['DEFAULT_PAD_ID', 'DEFAULT_BOS_ID', 'DEFAULT_EOS_ID', 'Transformer', 'copy_task_batch', 'noam_lr', 'noam_scheduler',
-           'progress_bar', 'train_copy_task', 'sequences_equal', 'get_model_size_mb']
+__all__ = ['DEFAULT_PAD_ID', 'DEFAULT_BOS_ID', 'DEFAULT_EOS_ID', 'TransformerConfig', 'Transformer', 'copy_task_batch', 'noam_lr',
+           'noam_scheduler', 'progress_bar', 'train_copy_task', 'sequences_equal', 'get_model_size_mb']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
 DEFAULT_PAD_ID, DEFAULT_BOS_ID, DEFAULT_EOS_ID = (
@@ -48,138 +48,137 @@ def __getattr__(name: str):  # the module's old names of the default ids, for on
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+@dataclass(eq=True)
+class TransformerConfig(ConfigMapping):
+    """Hyper-parameters of the encoder-decoder `Transformer`, the base model of the paper by
+    default: the counterpart of chapter 8's `GPTConfig`."""
+
+    src_vocab_size: int  # number of source token ids
+    tgt_vocab_size: int  # number of target token ids
+    d_model: int = 512  # width of the residual stream
+    n_heads: int = 8  # attention heads
+    n_encoder_layers: int = 6
+    n_decoder_layers: int = 6
+    d_ff: int = 2048  # feed-forward hidden size
+    dropout: float = 0.1
+    max_seq_len: int = 5000  # longest source or target, in tokens
+    pad_id: int | None = None  # padding id, masked as a key; None: nothing is masked
+    bos_id: int | None = None  # first target token of `generate` (None: DEFAULT_BOS_ID)
+    eos_id: int | None = None  # where `generate` stops a row (None: DEFAULT_EOS_ID)
+    tie_embeddings: bool | str = False  # False, "decoder" (out_proj = tgt_embed) or "all"
+    positional: str = "sinusoidal"  # "sinusoidal", "learned" or "rotary"
+    norm_first: bool = False  # False: post-LN (the paper); True: pre-LN
+    norm: str = "layernorm"  # "layernorm" or "rmsnorm"
+    ffn: str = "relu"  # a feed-forward kind of chapter 4
+    n_kv_heads: int | None = None  # key/value heads (grouped-query attention); None: n_heads
+
+    def __post_init__(self):
+        for name in ("src_vocab_size", "tgt_vocab_size", "d_model", "n_heads", "max_seq_len"):
+            check_int(name, getattr(self, name), min=1)
+        check_int("n_encoder_layers", self.n_encoder_layers, min=0)
+        check_int("n_decoder_layers", self.n_decoder_layers, min=1)
+        if self.tie_embeddings is True:
+            self.tie_embeddings = "decoder"
+        if self.tie_embeddings not in (False, "decoder", "all"):
+            raise ValueError(
+                f"tie_embeddings={self.tie_embeddings!r} must be False, 'decoder' or 'all'"
+            )
+        if self.tie_embeddings == "all" and self.src_vocab_size != self.tgt_vocab_size:
+            raise ValueError(
+                "tie_embeddings='all' needs one shared vocabulary, got "
+                f"src_vocab_size={self.src_vocab_size} and tgt_vocab_size={self.tgt_vocab_size}"
+            )
+        if self.positional not in ("sinusoidal", "learned", "rotary"):
+            raise ValueError(
+                f"positional={self.positional!r} must be 'sinusoidal', 'learned' or 'rotary'"
+            )
+        for name in ("pad_id", "bos_id", "eos_id"):
+            idx = getattr(self, name)
+            if idx is not None and not 0 <= idx < self.tgt_vocab_size:
+                raise ValueError(
+                    f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})"
+                )
+
+    @classmethod
+    @renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
+    def of(
+        cls,
+        *args,  # a TransformerConfig, or its fields (positional in field order)
+        activation: str | None = None,  # the original project's name of `ffn`
+        tie_weights: bool | None = None,  # the original's name: True = tie_embeddings="decoder"
+        pad_idx: int | None = None,  # the original project's name of `pad_id`
+        **kwargs,
+    ) -> TransformerConfig:
+        "A `TransformerConfig` given as itself or as its fields, with the original project's names."
+        if args and isinstance(args[0], TransformerConfig):
+            if len(args) > 1 or kwargs or (activation, tie_weights, pad_idx) != (None,) * 3:
+                raise TypeError("give a TransformerConfig or its fields, not both")
+            return args[0]
+        if pad_idx is not None:
+            if kwargs.get("pad_id") not in (None, pad_idx):
+                raise TypeError(
+                    f"pad_idx={pad_idx} and pad_id={kwargs['pad_id']}: give one of them"
+                )
+            kwargs["pad_id"] = pad_idx
+        if tie_weights and not kwargs.get("tie_embeddings"):
+            kwargs["tie_embeddings"] = "decoder"
+        config = cls(*args, **kwargs)
+        config.ffn = _ffn_kind(config.ffn, activation)
+        return config
+
+    def layer_config(self) -> LayerConfig:
+        "The `LayerConfig` of every encoder and decoder layer (chapter 5)."
+        return LayerConfig(
+            self.d_model, self.n_heads, self.d_ff, self.dropout, self.norm_first, self.norm,
+            self.ffn, n_kv_heads=self.n_kv_heads,
+        )  # fmt: skip
+
+
 class Transformer(nn.Module):
     """The encoder-decoder Transformer of Vaswani et al. (2017): embeddings, positions, encoder,
     decoder, output projection."""
 
-    @renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
     def __init__(
         self,
-        src_vocab_size: int,
-        tgt_vocab_size: int,
-        d_model: int = 512,
-        n_heads: int = 8,
-        n_encoder_layers: int = 6,
-        n_decoder_layers: int = 6,
-        d_ff: int = 2048,
-        dropout: float = 0.1,
-        max_seq_len: int = 5000,
-        pad_id: int | None = None,
-        bos_id: int | None = None,
-        eos_id: int | None = None,
-        tie_embeddings: bool | str = False,
-        positional: str = "sinusoidal",
-        norm_first: bool = False,
-        norm: str = "layernorm",
-        ffn: str = "relu",
-        n_kv_heads: int | None = None,
-        activation: str | None = None,  # the original project's name of `ffn`
-        tie_weights: bool
-        | None = None,  # the original project's name: True = tie_embeddings="decoder"
-        pad_idx: int | None = None,  # the original project's name of `pad_id`
+        *args,  # a TransformerConfig, or its fields: src_vocab_size, tgt_vocab_size, d_model, ...
+        **kwargs,  # its fields by name, and the original project's activation, tie_weights, pad_idx
     ):
         super().__init__()
-        ffn = _ffn_kind(ffn, activation)
-        if pad_idx is not None:
-            if pad_id is not None and pad_id != pad_idx:
-                raise TypeError(f"pad_idx={pad_idx} and pad_id={pad_id}: give one of them")
-            pad_id = pad_idx
-        if tie_weights and not tie_embeddings:
-            tie_embeddings = "decoder"
-        for name, value in (("src_vocab_size", src_vocab_size), ("tgt_vocab_size", tgt_vocab_size)):
-            check_int(name, value, min=1)
-        for name, value in (
-            ("d_model", d_model),
-            ("n_heads", n_heads),
-            ("max_seq_len", max_seq_len),
-        ):
-            check_int(name, value, min=1)
-        check_int("n_encoder_layers", n_encoder_layers, min=0)
-        check_int("n_decoder_layers", n_decoder_layers, min=1)
-        if tie_embeddings is True:
-            tie_embeddings = "decoder"
-        if tie_embeddings not in (False, "decoder", "all"):
-            raise ValueError(f"tie_embeddings={tie_embeddings!r} must be False, 'decoder' or 'all'")
-        if tie_embeddings == "all" and src_vocab_size != tgt_vocab_size:
-            raise ValueError(
-                "tie_embeddings='all' needs one shared vocabulary, got "
-                f"src_vocab_size={src_vocab_size} "
-                f"and tgt_vocab_size={tgt_vocab_size}"
-            )
-        if positional not in ("sinusoidal", "learned", "rotary"):
-            raise ValueError(
-                f"positional={positional!r} must be 'sinusoidal', 'learned' or 'rotary'"
-            )
-        for name, idx in (("pad_id", pad_id), ("bos_id", bos_id), ("eos_id", eos_id)):
-            if idx is not None and not 0 <= idx < tgt_vocab_size:
-                raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={tgt_vocab_size})")
-        self.config = dict(
-            src_vocab_size=src_vocab_size,
-            tgt_vocab_size=tgt_vocab_size,
-            d_model=d_model,
-            n_heads=n_heads,
-            n_encoder_layers=n_encoder_layers,
-            n_decoder_layers=n_decoder_layers,
-            d_ff=d_ff,
-            dropout=dropout,
-            max_seq_len=max_seq_len,
-            pad_id=pad_id,
-            bos_id=bos_id,
-            eos_id=eos_id,
-            tie_embeddings=tie_embeddings,
-            positional=positional,
-            norm_first=norm_first,
-            norm=norm,
-            ffn=ffn,
-            n_kv_heads=n_kv_heads,
-        )
+        c = self.config = TransformerConfig.of(*args, **kwargs)
         self.src_vocab_size, self.tgt_vocab_size, self.d_model = (
-            src_vocab_size,
-            tgt_vocab_size,
-            d_model,
+            c.src_vocab_size,
+            c.tgt_vocab_size,
+            c.d_model,
         )
-        self.max_seq_len, self.positional = max_seq_len, positional
-        self.pad_id, self.bos_id, self.eos_id = pad_id, bos_id, eos_id
+        self.max_seq_len, self.positional = c.max_seq_len, c.positional
+        self.pad_id, self.bos_id, self.eos_id = c.pad_id, c.bos_id, c.eos_id
 
-        self.src_embed = TokenEmbedding(src_vocab_size, d_model, padding_idx=pad_id)
+        self.src_embed = TokenEmbedding(c.src_vocab_size, c.d_model, padding_idx=c.pad_id)
         self.tgt_embed = (
             self.src_embed
-            if tie_embeddings == "all"
-            else TokenEmbedding(tgt_vocab_size, d_model, padding_idx=pad_id)
+            if c.tie_embeddings == "all"
+            else TokenEmbedding(c.tgt_vocab_size, c.d_model, padding_idx=c.pad_id)
         )
         self.rope = (
-            RotaryEmbedding(d_model // n_heads, max_len=max_seq_len)
-            if positional == "rotary"
+            RotaryEmbedding(c.d_model // c.n_heads, max_len=c.max_seq_len)
+            if c.positional == "rotary"
             else None
         )
-        if positional == "sinusoidal":
-            self.pos_encoding = PositionalEncoding(d_model, max_seq_len, dropout)
-        elif positional == "learned":
-            self.pos_encoding = LearnedPositionalEncoding(d_model, max_seq_len, dropout)
+        if c.positional == "sinusoidal":
+            self.pos_encoding = PositionalEncoding(c.d_model, c.max_seq_len, c.dropout)
+        elif c.positional == "learned":
+            self.pos_encoding = LearnedPositionalEncoding(c.d_model, c.max_seq_len, c.dropout)
         else:
             self.pos_encoding = None
-        self.embed_dropout = nn.Dropout(
-            dropout
-        )  # used alone with rotary, where no position vector is added
-
-        layer_kw = dict(
-            d_model=d_model,
-            n_heads=n_heads,
-            d_ff=d_ff,
-            dropout=dropout,
-            norm_first=norm_first,
-            norm=norm,
-            ffn=ffn,
-            n_kv_heads=n_kv_heads,
-            rope=self.rope,
-        )
-        self.encoder = TransformerEncoder(n_encoder_layers, **layer_kw)
-        self.decoder = TransformerDecoder(n_decoder_layers, **layer_kw)
-        self.out_proj = nn.Linear(
-            d_model, tgt_vocab_size
-        )  # the "pre-softmax linear transformation"
+        # used alone with rotary, where no position vector is added
+        self.embed_dropout = nn.Dropout(c.dropout)
+        layer = c.layer_config()
+        self.encoder = TransformerEncoder(c.n_encoder_layers, layer, rope=self.rope)
+        self.decoder = TransformerDecoder(c.n_decoder_layers, layer, rope=self.rope)
+        # the "pre-softmax linear transformation"
+        self.out_proj = nn.Linear(c.d_model, c.tgt_vocab_size)
         self._reset_parameters()
-        if tie_embeddings:
+        if c.tie_embeddings:
             self.out_proj.weight = self.tgt_embed.embedding.weight
 
     @torch.no_grad()
@@ -282,10 +281,8 @@ class Transformer(nn.Module):
     def forward(self, src: Tensor, tgt: Tensor, need_weights: bool = False) -> Tensor:
         """Source ids (B, S), target ids (B, T) -> logits (B, T, tgt_vocab_size) for the token after
         each target position."""
-        self._check_ids(
-            src, self.config["src_vocab_size"], "src"
-        )  # shape first: a 1-D src is not a batch
-        self._check_ids(tgt, self.config["tgt_vocab_size"], "tgt")  # nor a 1-D tgt
+        self._check_ids(src, self.src_vocab_size, "src")  # shape first: a 1-D src is not a batch
+        self._check_ids(tgt, self.tgt_vocab_size, "tgt")  # nor a 1-D tgt
         if src.shape[0] != tgt.shape[0]:
             raise ValueError(
                 f"src and tgt must have the same batch size, got src.shape[0]={src.shape[0]} "
@@ -314,105 +311,6 @@ Transformer.bos_idx = _renamed_attribute("bos_idx", "bos_id")
 Transformer.eos_idx = _renamed_attribute("eos_idx", "eos_id")
 # config keys of checkpoints saved before the rename: `load_model` maps them, silently
 Transformer.renamed_config = dict(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
-
-# %% ../nbs/foundations/06_transformer.ipynb #940614c2
-@patch
-@renamed_kwargs(eos_idx="eos_id")
-def step_function(
-    self: Transformer, memory: Tensor, memory_mask: Tensor | None = None, eos_id: int | None = None
-) -> StepFn:
-    """The step function of generation over `memory`: (new target tokens, caches) -> next-token
-    log-probs (N, V)."""
-
-    def step_fn(tokens: Tensor, caches) -> Tensor:
-        log_probs = self.decode(tokens, memory, memory_mask=memory_mask, caches=caches)[
-            :, -1
-        ].log_softmax(-1)
-        # the padding id only fills finished rows: generated, it would be masked as a key, unlike a
-        # token
-        if self.pad_id is not None and self.pad_id != eos_id:
-            log_probs[:, self.pad_id] = float("-inf")
-        return log_probs
-
-    return step_fn
-
-
-@patch
-@renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
-def generate(
-    self: Transformer,
-    src: Tensor,
-    max_new_tokens: int = 50,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    num_beams: int = 1,
-    length_penalty: float = 1.0,
-    do_sample: bool | None = None,
-    bos_id: int | None = None,
-    eos_id: int | None = None,
-    generator: torch.Generator | None = None,
-    use_cache: bool = True,
-    start_token: int | None = None,  # the original project's name of `bos_id`
-    end_token: int | None = None,  # the original project's name of `eos_id`
-    max_len: int | None = None,  # the original project's name of `max_new_tokens`
-) -> Tensor:
-    """Generate target ids (B, <= max_new_tokens + 1) for source ids `src` (B, S), starting with the
-    begin
-    token.
-    Begin/end tokens: the arguments, else the model's `bos_id`/`eos_id`, else
-    `DEFAULT_BOS_ID`/`DEFAULT_EOS_ID`;
-    finished rows are padded with `pad_id` (else `DEFAULT_PAD_ID`). See `generate_tokens` for the
-    settings."""
-    if max_len is not None:  # the original project's call: generate(src, max_len=50, ...)
-        max_new_tokens = max_len
-    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
-    first = lambda *xs: next(x for x in xs if x is not None)
-    bos = first(bos_id, start_token, self.bos_id, DEFAULT_BOS_ID)
-    eos = first(eos_id, end_token, self.eos_id, DEFAULT_EOS_ID)
-    pad = first(self.pad_id, DEFAULT_PAD_ID)
-    for name, idx in (("bos_id", bos), ("eos_id", eos)):
-        if not 0 <= idx < self.tgt_vocab_size:
-            raise ValueError(f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})")
-    if max_new_tokens + 1 > self.max_seq_len:
-        raise ValueError(
-            f"max_new_tokens={max_new_tokens} needs {max_new_tokens + 1} target positions, more "
-            "than "
-            f"max_seq_len={self.max_seq_len}"
-        )
-    was_training = self.training
-    self.eval()
-    try:
-        with torch.no_grad():
-            memory, memory_mask = self.encode(src), self.src_mask(src)
-            B, S, K = src.shape[0], src.shape[1], num_beams
-            if K > 1:  # one copy of the memory per beam, beam-major: row b * K + k
-                memory = memory.repeat_interleave(K, dim=0)
-                if memory_mask is not None:
-                    memory_mask = memory_mask.repeat_interleave(K, dim=0)
-            caches = (
-                self.decoder.make_caches(B * K, max_new_tokens + 1, memory_len=S)
-                if use_cache
-                else None
-            )
-            prefix = torch.full((B, 1), bos, dtype=torch.long, device=src.device)
-            return generate_tokens(
-                self.step_function(memory, memory_mask, eos),
-                prefix,
-                max_new_tokens,
-                temperature,
-                top_k,
-                top_p,
-                num_beams,
-                length_penalty,
-                do_sample,
-                eos,
-                pad,
-                caches,
-                generator,
-            )
-    finally:
-        self.train(was_training)
 
 # %% ../nbs/foundations/06_transformer.ipynb #e9ae9d5c
 @renamed_kwargs(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
