@@ -4,7 +4,7 @@
     python tools/link_chapters.py --write    # apply (then run nbdev_clean and tools/check_links.py)
     python tools/link_chapters.py --write --admonitions   # exercise/solution cells as well
 
-Numbering: Part I = chapters 1-7, Part II = chapters 8-15 (00_overview ... 07_in_context).
+Numbering: Part I = chapters 1-7, Part II = chapters 8-16 (00_overview ... 08_peft_family).
 "chapter N's `name`" links to the notebook that defines `name` and takes that notebook's chapter
 number (so Part II's old numbering, "chapter 2's `apply_lora`", becomes "chapter 10's"). Other
 numbers in Part II prose keep their Part I meaning for 6 and 7 and become N + 8 for 1-5. Text
@@ -39,6 +39,7 @@ P1 = {
     13: 'fine_tuning/05_metrics',
     14: 'fine_tuning/06_qlora',
     15: 'fine_tuning/07_in_context',
+    16: 'fine_tuning/08_peft_family',
 }
 
 
