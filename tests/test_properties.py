@@ -29,6 +29,18 @@ from transformer_nbdev.lora import (
 from transformer_nbdev.memory import accumulate_gradients, split_batch
 from transformer_nbdev.metrics import VERDICT_RULES, cohen_kappa, pairwise_verdicts
 from transformer_nbdev.multi_head_attention import MultiHeadAttention
+from transformer_nbdev.peft_family import (
+    apply_adapters,
+    apply_dora,
+    apply_ia3,
+    apply_prefix_tuning,
+    apply_prompt_tuning,
+    load_peft,
+    peft_method,
+    peft_state_dict,
+    remove_peft,
+    save_peft,
+)
 from transformer_nbdev.normalization import RMSNorm, make_norm
 from transformer_nbdev.attention import make_causal_mask, scaled_dot_product_attention
 from transformer_nbdev.positional_encoding import (
@@ -210,6 +222,47 @@ def test_mha_finite_right_shape(h, B, Tq, Tk, causal, mask_kind):
 
 def tiny_net():
     return nn.Sequential(nn.Linear(6, 8), nn.GELU(), nn.Linear(8, 5))
+
+
+PEFT_APPLY = {
+    "prompt_tuning": lambda m, P: apply_prompt_tuning(m, P),
+    "prefix_tuning": lambda m, P: apply_prefix_tuning(m, P),
+    "ia3": lambda m, P: apply_ia3(m),
+    "adapters": lambda m, P: apply_adapters(m, bottleneck=P),
+    "dora": lambda m, P: apply_dora(m, ["W_q", "W_v", "W_2"], r=P, alpha=2.0),
+}
+
+
+@given(
+    gpt_configs(), st.sampled_from(sorted(PEFT_APPLY)), st.integers(1, 3), st.integers(1, 2),
+    st.integers(1, 6), st.data(),
+)
+@fast(100)
+def test_peft_cache_save_load_remove(config, method, P, B, T, data):
+    """Any PEFT method of chapter 16 on any small GPT: decoding through the cache in two parts gives
+    the full forward pass's logits, save/load rebuilds the same model, remove_peft the frozen one."""
+    count("peft_family")
+    torch.manual_seed(0)
+    base = GPT(config).eval()
+    model = PEFT_APPLY[method](copy.deepcopy(base), P)
+    with torch.no_grad():
+        for p in peft_state_dict(model).values():  # "trained" parameters
+            p.add_(0.3 * torch.randn_like(p))
+    idx = torch.randint(0, config.vocab_size, (B, T))
+    t = data.draw(st.integers(1, T))
+    with torch.no_grad():
+        full = model(idx)[0]
+        caches = model.make_caches(B, T)
+        parts = [model(idx[:, :t], caches=caches)[0]]
+        if t < T:
+            parts.append(model(idx[:, t:], caches=caches)[0])
+        assert torch.allclose(torch.cat(parts, 1), full, atol=1e-5)
+    with tempfile.TemporaryDirectory() as d:
+        loaded = load_peft(copy.deepcopy(base), save_peft(model, Path(d) / "a.safetensors"))
+    assert peft_method(loaded) == method
+    with torch.no_grad():
+        assert torch.equal(loaded(idx)[0], full)
+        assert torch.equal(remove_peft(loaded)(idx)[0], base(idx)[0])
 
 
 @given(st.integers(1, 4), st.floats(0.0, 64.0), st.booleans(), st.integers(0, 10**6))
