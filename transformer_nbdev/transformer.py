@@ -5,6 +5,7 @@
 # %% ../nbs/foundations/06_transformer.ipynb #5936028f
 from __future__ import annotations
 
+import inspect
 import io
 from dataclasses import dataclass
 
@@ -291,6 +292,13 @@ class Transformer(nn.Module):
         return self.decode(
             tgt, self.encode(src, need_weights=need_weights), src=src, need_weights=need_weights
         )
+
+
+# The constructor takes a TransformerConfig or its fields: its signature shows the fields (help, show_doc)
+Transformer.__init__.__signature__ = inspect.Signature(
+    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + list(inspect.signature(TransformerConfig).parameters.values())
+)
 
 # %% ../nbs/foundations/06_transformer.ipynb #907746f2
 @patch(as_prop=True)
