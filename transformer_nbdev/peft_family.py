@@ -64,7 +64,7 @@ def prompt_keys_values(model: GPT, prompt: Tensor) -> list[KVCache]:
     caches = model.make_caches(1, prompt.shape[1])
     x = prompt if model.pos_emb is None else model.pos_emb(prompt, 0)
     for layer, cache in zip(model.layers, caches):
-        x = layer(x, is_causal=True, cache=cache)
+        x = layer(x, cache=cache)
     return caches
 
 # %% ../nbs/fine_tuning/08_peft_family.ipynb #b118ea5561624da68c537baed56e602f
