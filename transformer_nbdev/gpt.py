@@ -410,8 +410,12 @@ def generate(
         attention_mask = _left_padding_mask(attention_mask, idx)
     caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
 
+    fed = 0  # tokens fed through the caches so far (a cache may hold more, e.g. virtual tokens)
+
     def step_fn(tokens: Tensor, caches) -> Tensor:
-        seen = tokens.shape[1] + (0 if caches is None else caches[0].length)  # positions so far
+        nonlocal fed
+        seen = tokens.shape[1] + (0 if caches is None else fed)  # real positions so far
+        fed += 0 if caches is None else tokens.shape[1]
         if caches is None:
             tokens = tokens[:, -self.max_seq_len :]  # the sliding window
         mask = positions = None
