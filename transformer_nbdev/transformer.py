@@ -294,7 +294,7 @@ class Transformer(nn.Module):
         )
 
 
-# The constructor takes a TransformerConfig or its fields: its signature shows the fields (help, show_doc)
+# The constructor takes a TransformerConfig or its fields: its signature shows the fields
 Transformer.__init__.__signature__ = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     + list(inspect.signature(TransformerConfig).parameters.values())
