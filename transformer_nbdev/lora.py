@@ -24,7 +24,8 @@ from torch import Tensor, nn
 
 # %% auto #0
 __all__ = ['LORA_CONFIG_KEY', 'is_linear_like', 'LoRALinear', 'lora_layers', 'find_target_modules', 'apply_lora', 'merge_lora',
-           'unmerge_lora', 'lora_state_dict', 'lora_config', 'save_lora', 'read_lora_config', 'load_lora']
+           'unmerge_lora', 'lora_state_dict', 'lora_config', 'save_lora', 'read_lora_config', 'load_lora',
+           'copy_checked_tensors']
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #526f65a0
 def is_linear_like(module: nn.Module) -> bool:
@@ -357,6 +358,26 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     return model
 
 
+def copy_checked_tensors(ours: dict[str, Tensor], path: str | os.PathLike, hint: str = "") -> None:
+    """Copy the tensors of the safetensors file `path` into `ours` (name -> the model's tensor): the
+    names must match, every shape fit and every value be finite, all checked before the first copy."""
+    tensors = safetensors.torch.load_file(str(path))
+    if set(tensors) != set(ours):
+        raise ValueError(
+            f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the "
+            "model's adapters"
+        )
+    for k, v in tensors.items():  # every check before the first copy
+        if v.shape != ours[k].shape:
+            raise ValueError(
+                f"{k} has shape {tuple(v.shape)} in {path}, the model expects "
+                f"{tuple(ours[k].shape)}{hint}"
+            )
+        check_finite(f"{k} in {path}", v)
+    for k, v in tensors.items():
+        ours[k].copy_(v)
+
+
 def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
     "Check the file's tensors against the model's adapters, then copy them and its settings in."
     layers = lora_layers(model)
@@ -368,22 +389,7 @@ def _load_lora_tensors(model, path, names, alpha, dropout, use_rslora) -> None:
         )
     if any(l.merged for l in layers.values()):
         raise ValueError("the model's adapters are merged: call unmerge_lora first")
-    tensors = safetensors.torch.load_file(str(path))
-    ours = lora_state_dict(model)
-    if set(tensors) != set(ours):
-        raise ValueError(
-            f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the "
-            "model's adapters"
-        )
-    for k, v in tensors.items():  # every check before the first copy
-        if v.shape != ours[k].shape:
-            raise ValueError(
-                f"{k} has shape {tuple(v.shape)} in {path}, the model expects "
-                f"{tuple(ours[k].shape)} (different r?)"
-            )
-        check_finite(f"{k} in {path}", v)
-    for k, v in tensors.items():
-        ours[k].copy_(v)
+    copy_checked_tensors(lora_state_dict(model), path, hint=" (different r?)")
     for layer in layers.values():  # the file's settings, not whatever the model's adapters had
         layer.alpha, layer.use_rslora = alpha, use_rslora
         layer.scaling = alpha / math.sqrt(layer.r) if use_rslora else alpha / layer.r

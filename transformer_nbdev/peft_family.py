@@ -18,10 +18,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .checkpoint import atomic_write
-from .embeddings import check_choice, check_finite, check_int
+from .embeddings import check_choice, check_int
 from .gpt import GPT
 from transformer_nbdev.lora import (
     LoRALinear,
+    copy_checked_tensors,
     apply_lora,
     find_target_modules,
     lora_config,
@@ -531,22 +532,7 @@ def load_peft(model: nn.Module, path: str | os.PathLike) -> nn.Module:
                 f"the model has {peft_config(model)['method']} with other settings than {path} "
                 f"({config['method']}): remove_peft(model) first"
             )
-        tensors = safetensors.torch.load_file(str(path))
-        ours = peft_state_dict(model)
-        if set(tensors) != set(ours):
-            raise ValueError(
-                f"{path} holds tensors {sorted(set(tensors) ^ set(ours))[:3]} that do not fit the "
-                "model's adapters"
-            )
-        for k, v in tensors.items():  # every check before the first copy
-            if v.shape != ours[k].shape:
-                raise ValueError(
-                    f"{k} has shape {tuple(v.shape)} in {path}, the model expects "
-                    f"{tuple(ours[k].shape)}"
-                )
-            check_finite(f"{k} in {path}", v)
-        for k, v in tensors.items():
-            ours[k].copy_(v)
+        copy_checked_tensors(peft_state_dict(model), path)  # chapter 11's checks, then the copy
     except BaseException:
         if added and peft_method(model) is not None:
             remove_peft(model)
