@@ -358,9 +358,12 @@ def load_lora(model: nn.Module, path: str | os.PathLike) -> nn.Module:
     return model
 
 
-def copy_checked_tensors(ours: dict[str, Tensor], path: str | os.PathLike, hint: str = "") -> None:
-    """Copy the tensors of the safetensors file `path` into `ours` (name -> the model's tensor): the
-    names must match, every shape fit and every value be finite, all checked before the first copy."""
+def copy_checked_tensors(
+    ours: dict[str, Tensor], path: str | os.PathLike, hint: str = ""
+) -> None:
+    """Copy the tensors of the safetensors file `path` into `ours` (name -> the model's tensor):
+    the names must match, every shape fit and every value be finite, all checked before the first
+    copy."""
     tensors = safetensors.torch.load_file(str(path))
     if set(tensors) != set(ours):
         raise ValueError(
