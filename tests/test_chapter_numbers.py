@@ -20,7 +20,7 @@ def test_numbers_of_the_split():
     numbers = chapter_numbers()
     assert numbers["nbs/foundations/06b_sampling"] == 6
     assert numbers["nbs/foundations/07_training_a_translator"] == 7
-    assert numbers["nbs/foundations/07i_translation"] == 7
+    assert numbers["nbs/foundations/07j_translation"] == 7
     assert numbers["nbs/foundations/08_gpt"] == numbers["nbs/foundations/08e_moe"] == 8
     assert numbers["nbs/fine_tuning/00_overview"] == 9
     assert "nbs/foundations/07_training_a_translator" in top_chapters()

@@ -8,7 +8,7 @@ from test_site import browser, server  # noqa: F401  (fixtures)
 # page -> (number of interactive figures, the control to change: index into the figure's inputs)
 PAGES = {
     "nbs/foundations/01b_positional_encoding": 1,
-    "nbs/foundations/07i_translation": 1,
+    "nbs/foundations/07j_translation": 1,
     "nbs/fine_tuning/01b_chat": 1,
 }
 _MARKS = """el => Array.from(el.querySelectorAll('svg path, svg rect'))
@@ -54,7 +54,7 @@ def test_interactive_figure_loads_renders_and_reacts(server, browser, doc):
 
 
 def test_attention_explorer_hover_picks_out_a_row(server, browser):
-    page, _, _ = _open(browser, f"{server}/nbs/foundations/07i_translation.html")
+    page, _, _ = _open(browser, f"{server}/nbs/foundations/07j_translation.html")
     fig = page.query_selector(".tnb-vega")
     fig.wait_for_selector("svg.marks", timeout=20000)
     cells = fig.query_selector_all("g.mark-rect path")

@@ -12,15 +12,16 @@ from transformer_nbdev.attention import make_padding_mask
 from transformer_nbdev.feed_forward import count_parameters
 from transformer_nbdev.gpt import GPT, GPTConfig
 from transformer_nbdev.sampling import beam_search, check_generation_args, generate_tokens, sample_tokens
-from transformer_nbdev.training import LabelSmoothingLoss, Seq2SeqLoss
-from transformer_nbdev.transformer import (
-    Transformer,
+from transformer_nbdev.training import (
+    LabelSmoothingLoss,
+    Seq2SeqLoss,
     copy_task_batch,
     noam_lr,
     noam_scheduler,
     sequences_equal,
     train_copy_task,
 )
+from transformer_nbdev.transformer import Transformer
 
 SIZES = dict(src_vocab_size=11, tgt_vocab_size=11, d_model=16, n_heads=2, n_encoder_layers=1,
              n_decoder_layers=1, d_ff=32, dropout=0.0, max_seq_len=16)
@@ -173,6 +174,8 @@ def test_new_homes_and_names_that_stayed_do_not_warn(no_warnings):
 @pytest.mark.parametrize("old_module, name, new_module", [
     ("translation", "average_state_dicts", "training"),
     ("training", "cpu_model", "checkpoint"),
+    *[("transformer", name, "training") for name in ("copy_task_batch", "noam_lr", "noam_scheduler", "progress_bar",
+                                                       "train_copy_task", "sequences_equal")],
     ("instruction_tuning", "rss_mb", "checkpoint"),
     ("instruction_tuning", "peak_rss_mb", "checkpoint"),
     ("instruction_tuning", "reset_peak_rss", "checkpoint"),

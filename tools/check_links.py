@@ -45,13 +45,13 @@ TOC = ROOT / "book" / "_toc.yml"
 # ".ipynb": a link to an old name (from a branch written before the split) is re-targeted by --fix.
 RENAMED = {
     "foundations/06c_checkpoint": "foundations/07b_checkpoint",
-    "foundations/06d_cli": "foundations/07c_cli",
+    "foundations/06d_cli": "foundations/07i_cli",
     "foundations/06e_data": "foundations/07d_data",
     "foundations/06f_tokenizer": "foundations/07e_tokenizer",
     "foundations/06g_batching": "foundations/07f_batching",
     "foundations/06h_training": "foundations/07g_training",
     "foundations/06i_bleu": "foundations/07h_bleu",
-    "foundations/06j_translation": "foundations/07i_translation",
+    "foundations/06j_translation": "foundations/07j_translation",
     "foundations/07_gpt": "foundations/08_gpt",
     "foundations/07a_hugging_face": "foundations/08a_hugging_face",
     "foundations/07b_addition": "foundations/08b_addition",

@@ -1,4 +1,4 @@
-"""Rewrite stored tqdm output into what `transformer_nbdev.transformer.progress_bar` stores.
+"""Rewrite stored tqdm output into what `transformer_nbdev.training.progress_bar` stores.
 
 Old runs wrote every refresh of a bar to stderr, so the notebook kept every state ("\\r" + state,
 one stream output each, or one output with "\\r"-separated states, or repeated newline-ended

@@ -26,7 +26,7 @@ def main(site=ROOT / "_build/html", out=ROOT / "book/screenshots"):
         page.goto(f"{base}/nbs/foundations/02_attention.html", wait_until="load")
         page.wait_for_timeout(1500)  # MathJax
         page.screenshot(path=str(out / "chapter-1400.png"))
-        page.goto(f"{base}/nbs/foundations/07i_translation.html", wait_until="load")
+        page.goto(f"{base}/nbs/foundations/07j_translation.html", wait_until="load")
         fig = page.wait_for_selector(".tnb-vega svg.marks", timeout=20000)
         el = page.query_selector(".tnb-vega")
         el.scroll_into_view_if_needed()

@@ -32,7 +32,8 @@ from .gpt import GPT, GPTConfig
 from .positional_encoding import sinusoidal_encoding
 from .embeddings import warn_renamed
 from .feed_forward import count_parameters
-from .transformer import Transformer
+from .transformer import DEFAULT_PAD_ID, Transformer
+from .translation import TranslationConfig, build_model
 
 # %% auto #0
 __all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_interleaved', 'summarize', 'compare',
@@ -136,35 +137,23 @@ class TorchTranslationModel(nn.Module):
     def __init__(
         self,
         vocab_size: int = 8000,
-        d_model: int = 256,
-        n_heads: int = 8,
-        n_layers: int = 3,
-        d_ff: int = 1024,
-        dropout: float = 0.1,
-        norm_first: bool = True,
-        pad_id: int = 0,
-        max_seq_len: int = 512,
+        **sizes,  # fields of chapter 7's `TranslationConfig`: d_model, n_heads, n_layers, d_ff, ...
     ):
         super().__init__()
-        self.d_model, self.pad_id = d_model, pad_id
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
-        self.register_buffer(
-            "pe", sinusoidal_encoding(max_seq_len, d_model)[None], persistent=False
-        )
-        self.dropout = nn.Dropout(dropout)
+        c = TranslationConfig(**sizes)
+        d_model, self.pad_id = c.d_model, DEFAULT_PAD_ID
+        self.d_model = d_model
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=self.pad_id)
+        self.register_buffer("pe", sinusoidal_encoding(512, d_model)[None], persistent=False)
+        self.dropout = nn.Dropout(c.dropout)
         with (
             warnings.catch_warnings()
         ):  # "enable_nested_tensor is True, but ... norm_first was True"
             warnings.simplefilter("ignore")
             self.transformer = nn.Transformer(
-                d_model,
-                n_heads,
-                n_layers,
-                n_layers,
-                d_ff,
-                dropout,
+                *(d_model, c.n_heads, c.n_layers, c.n_layers, c.d_ff, c.dropout),
                 batch_first=True,
-                norm_first=norm_first,
+                norm_first=c.norm_first,
             )
         self.out_proj = nn.Linear(d_model, vocab_size)
         self.out_proj.weight = self.embedding.weight  # tied, as tie_embeddings="all"
@@ -194,29 +183,11 @@ class TorchTranslationModel(nn.Module):
 
 def translation_model(
     vocab_size: int = 8000,
-    d_model: int = 256,
-    n_heads: int = 8,
-    n_layers: int = 3,
-    d_ff: int = 1024,
-    dropout: float = 0.1,
+    **sizes,  # fields of chapter 7's `TranslationConfig`: d_model, n_heads, n_layers, d_ff, ...
 ) -> Transformer:
-    "Chapter 7's Multi30k model: one joint vocabulary, embeddings tied three ways, pre-LN."
-    return Transformer(
-        vocab_size,
-        vocab_size,
-        d_model=d_model,
-        n_heads=n_heads,
-        n_encoder_layers=n_layers,
-        n_decoder_layers=n_layers,
-        d_ff=d_ff,
-        dropout=dropout,
-        max_seq_len=512,
-        pad_id=0,
-        bos_id=1,
-        eos_id=2,
-        tie_embeddings="all",
-        norm_first=True,
-    )
+    """Chapter 7's Multi30k model (its `build_model`): one joint vocabulary, embeddings tied three
+    ways, pre-LN."""
+    return build_model(TranslationConfig(**sizes), vocab_size)
 
 
 @torch.no_grad()
@@ -294,24 +265,19 @@ def make_train_step(
 
 
 def bench_training_step(
-    batch_size: int = 96,
+    batch_size: int = 96,  # the batch: see `translation_batch`
     min_len: int = 20,
     max_len: int = 30,
     vocab_size: int = 8000,
-    d_model: int = 256,
-    n_heads: int = 8,
-    n_layers: int = 3,
-    d_ff: int = 1024,
-    repeats: int = 7,
-    warmup: int = 2,
+    repeats: int = 7,  # timed rounds
+    warmup: int = 2,  # untimed rounds first
+    **sizes,  # the model: fields of chapter 7's `TranslationConfig` (d_model, n_heads, ...)
 ) -> dict:
     """Time a training step of chapter 6's `Transformer` against `nn.Transformer` of the same sizes
     and weights."""
     torch.manual_seed(0)
-    ref = TorchTranslationModel(vocab_size, d_model, n_heads, n_layers, d_ff)
-    ours = copy_torch_translation(
-        translation_model(vocab_size, d_model, n_heads, n_layers, d_ff), ref
-    )
+    ref = TorchTranslationModel(vocab_size, **sizes)
+    ours = copy_torch_translation(translation_model(vocab_size, **sizes), ref)
     if count_parameters(ours)["total"] != count_parameters(ref)["total"]:
         raise RuntimeError(
             f"parameter counts differ: ours {count_parameters(ours)['total']:,d}, nn.Transformer "

@@ -5,7 +5,6 @@
 # %% ../nbs/foundations/05b_decoder.ipynb #ec6d8b58
 from __future__ import annotations
 
-import torch
 from torch import nn, Tensor
 
 from .multi_head_attention import KVCache

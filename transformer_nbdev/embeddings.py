@@ -12,7 +12,6 @@ import importlib
 import math
 import numbers
 import warnings
-from typing import Any, Callable
 
 import torch
 from fastcore.basics import patch

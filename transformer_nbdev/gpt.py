@@ -39,7 +39,7 @@ from .data import NANOGPT_FILES, nanogpt_dir
 from .training import Trainer, TrainConfig, seed_everything
 
 # %% auto #0
-__all__ = ['POSITIONAL_KINDS', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'Block', 'GPT', 'document_mask',
+__all__ = ['POSITIONAL_KINDS', 'FAMILIES', 'NANOGPT_CPU_ARGS', 'NANOGPT_SEED_LINE', 'GPTConfig', 'Block', 'GPT', 'document_mask',
            'positions_from_doc_ids', 'CharTokenizer', 'RandomBatches', 'causal_lm_loss', 'nanogpt_train_source',
            'prepare_nanogpt', 'run_nanogpt', 'parse_nanogpt_log', 'nanogpt_model_module', 'load_nanogpt_checkpoint',
            'from_nanogpt', 'loss_per_batch', 'nanogpt_seed_run', 'char_gpt_seed_run', 'student_t_quantile']
@@ -126,44 +126,28 @@ class GPTConfig(ConfigMapping):
     def gpt2(cls, **overrides) -> GPTConfig:
         """GPT-2: learned positions, LayerNorm, tanh-GELU with biases, tied embeddings; GPT-2
         small's sizes unless overridden."""
-        return cls(
-            **{
-                **dict(
-                    vocab_size=50257,
-                    max_seq_len=1024,
-                    d_model=768,
-                    n_layers=12,
-                    n_heads=12,
-                    norm="layernorm",
-                    norm_eps=1e-5,
-                    ffn="gelu_tanh",
-                    bias=True,
-                    positional="learned",
-                    tie_embeddings=True,
-                ),
-                **overrides,
-            }
-        )
+        family = {field: gpt2 for field, (gpt2, _) in FAMILIES.items()}
+        sizes = dict(max_seq_len=1024, d_model=768, n_layers=12, n_heads=12)
+        return cls(**{**family, **sizes, **overrides})
 
     @classmethod
     def llama(cls, **overrides) -> GPTConfig:
         """LLaMA: rotary positions, RMSNorm, SwiGLU, no biases, untied output (Hugging Face
         `LlamaConfig` defaults), GQA via n_kv_heads."""
-        return cls(
-            **{
-                **dict(
-                    vocab_size=32000,
-                    norm="rmsnorm",
-                    norm_eps=1e-6,
-                    ffn="swiglu",
-                    bias=False,
-                    positional="rotary",
-                    rope_base=10000.0,
-                    tie_embeddings=False,
-                ),
-                **overrides,
-            }
-        )
+        family = {field: llama for field, (_, llama) in FAMILIES.items()}
+        return cls(**{**family, "rope_base": 10000.0, **overrides})
+
+
+# The two families side by side, field: (GPT-2, LLaMA); `GPTConfig.gpt2` and `.llama` start from them
+FAMILIES = {
+    "vocab_size": (50257, 32000),
+    "norm": ("layernorm", "rmsnorm"),
+    "norm_eps": (1e-5, 1e-6),
+    "ffn": ("gelu_tanh", "swiglu"),
+    "bias": (True, False),
+    "positional": ("learned", "rotary"),
+    "tie_embeddings": (True, False),
+}
 
 # %% ../nbs/foundations/08_gpt.ipynb #3f9c039f
 class Block(nn.Module):

@@ -34,7 +34,6 @@ from transformer_nbdev.instruction_data import (
 from .lora import lora_layers, save_lora
 from .feed_forward import count_parameters
 from .finetuning import LORA_TARGETS, prepare_finetuning
-from .sampling import generate_tokens
 from .training import Callback, KeepBest, Trainer, TrainConfig, seed_everything
 
 # private names: this module's public `rss_mb` & co. are the old import paths, which warn (below)

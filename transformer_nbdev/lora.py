@@ -23,9 +23,9 @@ from .embeddings import check_finite, check_float, check_int
 from torch import Tensor, nn
 
 # %% auto #0
-__all__ = ['LORA_CONFIG_KEY', 'is_linear_like', 'LoRALinear', 'lora_layers', 'find_target_modules', 'apply_lora', 'merge_lora',
-           'unmerge_lora', 'lora_state_dict', 'lora_config', 'save_lora', 'read_lora_config', 'load_lora',
-           'copy_checked_tensors']
+__all__ = ['LORA_CONFIG_KEY', 'is_linear_like', 'LoRALinear', 'lora_layers', 'find_target_modules', 'require_target_modules',
+           'apply_lora', 'merge_lora', 'unmerge_lora', 'lora_state_dict', 'lora_config', 'save_adapter_file',
+           'read_adapter_config', 'save_lora', 'read_lora_config', 'load_lora', 'copy_checked_tensors']
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #526f65a0
 def is_linear_like(module: nn.Module) -> bool:
@@ -179,6 +179,19 @@ def find_target_modules(model: nn.Module, target_modules: str | Sequence[str]) -
     ]
 
 # %% ../nbs/fine_tuning/02_lora.ipynb #a2d07635
+def require_target_modules(model: nn.Module, target_modules) -> list[str]:
+    """`find_target_modules`, or a ValueError that shows the model's linear layer names when
+    nothing matches: a method that wraps no module would train nothing."""
+    names = find_target_modules(model, target_modules)
+    if not names:
+        linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
+        raise ValueError(
+            f"target_modules={_as_patterns(target_modules)} matched no module of "
+            f"{type(model).__name__}; its linear layers are named like {linear[:4]}"
+        )
+    return names
+
+
 def apply_lora(
     model: nn.Module,  # any model; changed in place
     target_modules: str | Sequence[str],  # names, name suffixes or regular expressions
@@ -190,14 +203,7 @@ def apply_lora(
     """Replace the selected `nn.Linear` (or linear-like) modules of `model` by `LoRALinear`s and
     freeze every other parameter."""
     r, alpha, dropout = _check_lora_args(r, alpha, dropout)
-    names = find_target_modules(model, target_modules)
-    if not names:
-        linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-        raise ValueError(
-            f"target_modules={_as_patterns(target_modules)} matched no module of "
-            f"{type(model).__name__}; "
-            f"its linear layers are named like {linear[:4]}"
-        )
+    names = require_target_modules(model, target_modules)
     modules = dict(model.named_modules())
     for name in names:
         if isinstance(modules[name], LoRALinear):
@@ -300,21 +306,29 @@ def lora_config(model: nn.Module) -> dict:
     )
 
 
-def save_lora(
-    model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
+def save_adapter_file(
+    path: str | os.PathLike,
+    tensors: dict[str, Tensor],  # the trained parameters only, by name
+    key: str,  # the metadata entry that holds `config`, as JSON
+    config: dict,  # what `load_*` needs to rebuild the modules
+    metadata: dict[str, str] | None = None,  # more metadata entries (strings)
 ) -> Path:
-    """Write the model's adapter matrices (not the base weights) and settings to a safetensors file;
-    atomic."""
-    config = lora_config(model)
-    tensors = {k: v.detach().contiguous().cpu() for k, v in lora_state_dict(model).items()}
-    meta = {"format": "pt", LORA_CONFIG_KEY: json.dumps(config), **(metadata or {})}
+    """Write `tensors` (detached, contiguous, on the CPU) and `config` to a safetensors file,
+    atomically: the one writer of the book's adapter files (LoRA here, chapter 17's methods)."""
+    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    meta = {"format": "pt", key: json.dumps(config), **(metadata or {})}
     return atomic_write(
         path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=meta)
     )
 
 
-def read_lora_config(path: str | os.PathLike) -> dict:
-    "The LoRA settings stored in an adapter file by `save_lora`."
+def read_adapter_config(
+    path: str | os.PathLike,
+    key: str,  # the metadata entry written by `save_adapter_file`
+    what: str,  # what the file should be, for the error message ("a LoRA adapter")
+) -> dict:
+    """The settings stored under `key` by `save_adapter_file`; a clear error for a missing,
+    unreadable or foreign file."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"no adapter file at {path}")
     try:
@@ -324,12 +338,26 @@ def read_lora_config(path: str | os.PathLike) -> dict:
         raise ValueError(
             f"{path} is not a readable safetensors file (truncated, or not an adapter): {e}"
         ) from e
-    if LORA_CONFIG_KEY not in meta:
+    if key not in meta:
         raise ValueError(
-            f"{path} is a safetensors file but not a LoRA adapter: its metadata has no "
-            f"{LORA_CONFIG_KEY!r}"
+            f"{path} is a safetensors file but not {what}: its metadata has no {key!r}"
         )
-    return json.loads(meta[LORA_CONFIG_KEY])
+    return json.loads(meta[key])
+
+
+def save_lora(
+    model: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
+) -> Path:
+    """Write the model's adapter matrices (not the base weights) and settings to a safetensors file;
+    atomic."""
+    return save_adapter_file(
+        path, lora_state_dict(model), LORA_CONFIG_KEY, lora_config(model), metadata
+    )
+
+
+def read_lora_config(path: str | os.PathLike) -> dict:
+    "The LoRA settings stored in an adapter file by `save_lora`."
+    return read_adapter_config(path, LORA_CONFIG_KEY, "a LoRA adapter")
 
 
 @torch.no_grad()

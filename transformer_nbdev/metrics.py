@@ -21,9 +21,7 @@ from torch import Tensor, nn
 from transformer_nbdev.bleu import (
     bleu_from_stats,
     bleu_segment_stats,
-    corpus_bleu,
     reference_streams,
-    sentence_bleu,
 )
 from .embeddings import check_choice, check_float
 
@@ -242,12 +240,8 @@ def sentence_chrf(
 ) -> float:
     "chrF (0-100) of one sentence against its reference(s), as `sacrebleu.sentence_chrf`."
     references = [references] if isinstance(references, str) else references
-    return chrf_from_stats(
-        chrf_segment_stats(hypothesis, references, char_order, word_order, beta),
-        char_order,
-        word_order,
-        beta,
-    )
+    stats = chrf_segment_stats(hypothesis, references, char_order, word_order, beta)
+    return chrf_from_stats(stats, char_order, word_order, beta)
 
 # %% ../nbs/fine_tuning/05_metrics.ipynb #6a2473fb
 _NON_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")

@@ -6,21 +6,20 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
 from pathlib import Path
 from typing import Sequence
 
-import safetensors
-import safetensors.torch
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .checkpoint import atomic_write
 from .embeddings import check_choice, check_int
 from .gpt import GPT
 from transformer_nbdev.lora import (
+    read_adapter_config,
+    require_target_modules,
+    save_adapter_file,
     LoRALinear,
     copy_checked_tensors,
     apply_lora,
@@ -231,13 +230,7 @@ class IA3Linear(nn.Module):
 def _wrap(model: nn.Module, target_modules, make, what: str) -> nn.Module:
     """Replace each `nn.Linear` that `target_modules` selects by `make(name, layer)` and freeze the
     rest; every module is checked and every wrapper built before the model changes."""
-    names = find_target_modules(model, target_modules)
-    if not names:
-        linear = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)]
-        raise ValueError(
-            f"target_modules={target_modules!r} matched no module of {type(model).__name__}; its "
-            f"linear layers are named like {linear[:4]}"
-        )
+    names = require_target_modules(model, target_modules)
     modules = dict(model.named_modules())
     for name in names:
         if type(modules[name]) is not nn.Linear:
@@ -470,31 +463,13 @@ def save_peft(
     """Write the method's parameters (not the frozen model) and its settings to a safetensors file;
     atomic."""
     check_choice("dtype", dtype, ("float32", "float16", "bfloat16"))
-    config = peft_config(model)
-    tensors = {
-        k: v.detach().to(getattr(torch, dtype)).contiguous().cpu()
-        for k, v in peft_state_dict(model).items()
-    }
-    meta = {"format": "pt", PEFT_CONFIG_KEY: json.dumps(config), **(metadata or {})}
-    return atomic_write(
-        path, lambda tmp: safetensors.torch.save_file(tensors, str(tmp), metadata=meta)
-    )
+    tensors = {k: v.to(getattr(torch, dtype)) for k, v in peft_state_dict(model).items()}
+    return save_adapter_file(path, tensors, PEFT_CONFIG_KEY, peft_config(model), metadata)
 
 
 def read_peft_config(path: str | os.PathLike) -> dict:
     "The method and settings stored in a file by `save_peft`."
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"no adapter file at {path}")
-    try:
-        with safetensors.safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable safetensors file: {e}") from e
-    if PEFT_CONFIG_KEY not in meta:
-        raise ValueError(
-            f"{path} has no {PEFT_CONFIG_KEY!r} in its metadata: not saved by save_peft"
-        )
-    config = json.loads(meta[PEFT_CONFIG_KEY])
+    config = read_adapter_config(path, PEFT_CONFIG_KEY, "saved by save_peft")
     check_choice("method (in the file)", config.get("method"), PEFT_METHODS)
     return config
 

@@ -7,8 +7,6 @@ __all__ = ['sinusoidal_encoding', 'PositionalEncoding', 'LearnedPositionalEncodi
            'RotaryEmbedding', 'compute_relative_position_distance', 'InteractiveFigure', 'interactive_figure']
 
 # %% ../nbs/foundations/01b_positional_encoding.ipynb #166fd5ac
-import math
-
 import torch
 from fastcore.basics import patch
 from torch import Tensor, nn

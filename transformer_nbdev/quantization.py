@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -14,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .lora import find_target_modules
+from .lora import require_target_modules
 from .embeddings import check_finite
 
 # %% auto #0
@@ -427,11 +426,7 @@ def quantize_model(
 ) -> nn.Module:
     """Replace the selected `nn.Linear` modules of `model` by `QuantLinear`s (frozen, quantized
     weights)."""
-    names = find_target_modules(model, target_modules)
-    if not names:
-        raise ValueError(
-            f"target_modules={target_modules!r} matched no module of {type(model).__name__}"
-        )
+    names = require_target_modules(model, target_modules)
     for name in names:
         if type(model.get_submodule(name)) is not nn.Linear:
             raise ValueError(

@@ -5,6 +5,7 @@
 # %% ../nbs/foundations/06b_sampling.ipynb #530f5a68
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 import torch
@@ -19,8 +20,8 @@ from transformer_nbdev.transformer import (
 )
 
 # %% auto #0
-__all__ = ['StepFn', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check_generation_args', 'sample_tokens',
-           'length_penalty_factor', 'reorder_caches', 'beam_search', 'generate_tokens']
+__all__ = ['StepFn', 'DECODING_SETTINGS', 'top_k_filter', 'top_p_filter', 'sample_next_token', 'check_generation_args',
+           'sample_tokens', 'length_penalty_factor', 'reorder_caches', 'beam_search', 'generate_tokens']
 
 # %% ../nbs/foundations/06b_sampling.ipynb #7567a1e6
 def top_k_filter(logits: Tensor, k: int) -> Tensor:
@@ -280,36 +281,43 @@ def step_function(
     return step_fn
 
 
+_GENERATE_TOKENS = inspect.signature(generate_tokens).parameters
+_CHECKED = ("temperature", "top_k", "top_p", "num_beams", "length_penalty")
+# the settings `Transformer.generate` passes through to `generate_tokens`, with their defaults
+DECODING_SETTINGS = {
+    k: _GENERATE_TOKENS[k].default for k in (*_CHECKED, "do_sample", "generator")
+}
+
+
 @patch
 @renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
 def generate(
     self: Transformer,
-    src: Tensor,
+    src: Tensor,  # (B, S) source ids
     max_new_tokens: int = 50,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    num_beams: int = 1,
-    length_penalty: float = 1.0,
-    do_sample: bool | None = None,
-    bos_id: int | None = None,
-    eos_id: int | None = None,
-    generator: torch.Generator | None = None,
-    use_cache: bool = True,
+    bos_id: int | None = None,  # first target token: None for the model's, else DEFAULT_BOS_ID
+    eos_id: int | None = None,  # where a row stops: None for the model's, else DEFAULT_EOS_ID
+    use_cache: bool = True,  # False: recompute the whole prefix at every step
     start_token: int | None = None,  # the original project's name of `bos_id`
     end_token: int | None = None,  # the original project's name of `eos_id`
     max_len: int | None = None,  # the original project's name of `max_new_tokens`
+    **decoding,  # `generate_tokens`' settings: temperature, top_k, top_p, num_beams, ...
 ) -> Tensor:
     """Generate target ids (B, <= max_new_tokens + 1) for source ids `src` (B, S), starting with the
-    begin
-    token.
-    Begin/end tokens: the arguments, else the model's `bos_id`/`eos_id`, else
-    `DEFAULT_BOS_ID`/`DEFAULT_EOS_ID`;
-    finished rows are padded with `pad_id` (else `DEFAULT_PAD_ID`). See `generate_tokens` for the
-    settings."""
+    begin token; finished rows are padded with `pad_id` (else `DEFAULT_PAD_ID`). The decoding
+    settings are those of `generate_tokens`, passed through."""
     if max_len is not None:  # the original project's call: generate(src, max_len=50, ...)
         max_new_tokens = max_len
-    check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
+    unknown = sorted(set(decoding) - set(DECODING_SETTINGS))
+    if unknown:
+        raise TypeError(
+            f"generate() got unexpected keyword arguments {unknown}; the decoding settings are "
+            f"{list(DECODING_SETTINGS)}"
+        )
+    s = {**DECODING_SETTINGS, **decoding}
+    check_generation_args(
+        s["temperature"], s["top_k"], s["top_p"], s["num_beams"], max_new_tokens, s["length_penalty"]
+    )
     first = lambda *xs: next(x for x in xs if x is not None)
     bos = first(bos_id, start_token, self.bos_id, DEFAULT_BOS_ID)
     eos = first(eos_id, end_token, self.eos_id, DEFAULT_EOS_ID)
@@ -328,7 +336,7 @@ def generate(
     try:
         with torch.no_grad():
             memory, memory_mask = self.encode(src), self.src_mask(src)
-            B, S, K = src.shape[0], src.shape[1], num_beams
+            B, S, K = src.shape[0], src.shape[1], s["num_beams"]
             if K > 1:  # one copy of the memory per beam, beam-major: row b * K + k
                 memory = memory.repeat_interleave(K, dim=0)
                 if memory_mask is not None:
@@ -339,20 +347,18 @@ def generate(
                 else None
             )
             prefix = torch.full((B, 1), bos, dtype=torch.long, device=src.device)
+            step_fn = self.step_function(memory, memory_mask, eos)
             return generate_tokens(
-                self.step_function(memory, memory_mask, eos),
-                prefix,
-                max_new_tokens,
-                temperature,
-                top_k,
-                top_p,
-                num_beams,
-                length_penalty,
-                do_sample,
-                eos,
-                pad,
-                caches,
-                generator,
+                step_fn, prefix, max_new_tokens, eos_id=eos, pad_id=pad, caches=caches, **decoding
             )
     finally:
         self.train(was_training)
+
+
+# help() and the docs show every argument: the settings of `generate_tokens` are keyword-only here
+_own = list(inspect.signature(Transformer.generate).parameters.values())[:-1]  # all but **decoding
+Transformer.generate.__signature__ = inspect.signature(Transformer.generate).replace(
+    parameters=_own
+    + [_GENERATE_TOKENS[k].replace(kind=inspect.Parameter.KEYWORD_ONLY) for k in DECODING_SETTINGS]
+)
+

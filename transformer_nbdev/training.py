@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'CALLBACK_EVENTS', 'HISTORY_KEYS', 'CHECKPOINT_FORMAT', 'MODEL_FILE', 'STATE_FILE', 'seed_everything',
-           'get_rng_state', 'set_rng_state', 'cosine_lr', 'LRSchedule', 'LabelSmoothingLoss',
+           'get_rng_state', 'set_rng_state', 'noam_lr', 'noam_scheduler', 'cosine_lr', 'LRSchedule',
+           'LabelSmoothingLoss', 'copy_task_batch', 'progress_bar', 'train_copy_task', 'sequences_equal',
            'set_activation_checkpointing', 'TrainConfig', 'default_device', 'to_device', 'make_optimizer', 'Trainer',
            'Callback', 'average_state_dicts', 'KeepBest', 'AverageLast', 'save_checkpoint', 'load_trainer_state',
            'load_checkpoint', 'init_distributed', 'Seq2SeqLoss', 'plot_history']
@@ -14,6 +15,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
+import io
 import math
 import os
 import random
@@ -34,7 +36,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.checkpoint import checkpoint
 
 from .embeddings import moved_names, renamed_kwargs, warn_renamed
-from .transformer import noam_lr, progress_bar
+from torch.optim.lr_scheduler import LambdaLR
+from tqdm import tqdm
+
+from .transformer import DEFAULT_BOS_ID, DEFAULT_EOS_ID, DEFAULT_PAD_ID, Transformer
 from .checkpoint import load_model, read_metadata, save_model
 from .embeddings import check_float, check_int
 
@@ -79,6 +84,29 @@ def set_rng_state(state: dict) -> None:
         np.random.set_state((kind, key.numpy().astype(np.uint32), pos, has_gauss, gauss))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+# %% ../nbs/foundations/07g_training.ipynb #0aa74e14
+@renamed_kwargs(warmup="warmup_steps")
+def noam_lr(step: int, d_model: int, warmup_steps: int = 4000, factor: float = 1.0) -> float:
+    """factor * d_model^-0.5 * min(step^-0.5, step * warmup_steps^-1.5), the schedule of section
+    5.3;
+    steps count from 1."""
+    d_model = check_int("d_model", d_model, min=1)
+    warmup_steps = check_int("warmup_steps", warmup_steps, min=1)
+    step = max(step, 1)  # step 0 would divide by zero
+    return factor * d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
+
+
+@renamed_kwargs(warmup="warmup_steps")
+def noam_scheduler(
+    optimizer: torch.optim.Optimizer, d_model: int, warmup_steps: int = 4000, factor: float = 1.0
+) -> LambdaLR:
+    """LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup_steps,
+    factor):
+    create it with lr=1."""
+    return LambdaLR(
+        optimizer, lambda i: noam_lr(i + 1, d_model, warmup_steps, factor)
+    )  # LambdaLR counts from 0
 
 # %% ../nbs/foundations/07g_training.ipynb #06f70746
 def cosine_lr(
@@ -182,6 +210,142 @@ class LabelSmoothingLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return f"label_smoothing={self.label_smoothing}, ignore_index={self.ignore_index}"
+
+# %% ../nbs/foundations/07g_training.ipynb #e9ae9d5c
+@renamed_kwargs(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
+def copy_task_batch(
+    batch_size: int,
+    vocab_size: int = 11,
+    max_len: int = 10,
+    min_len: int = 1,
+    generator: torch.Generator | None = None,
+    pad_id: int = 0,
+    bos_id: int = 1,
+    eos_id: int = 2,
+) -> tuple[Tensor, Tensor]:
+    """Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the
+    source, eos, padding."""
+    first = max(pad_id, bos_id, eos_id) + 1  # the symbols are the ids after the specials
+    if not 1 <= min_len <= max_len:
+        raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
+    if vocab_size <= first:
+        raise ValueError(f"vocab_size={vocab_size} leaves no symbols after the special ids")
+    lengths = torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)
+    symbols = torch.randint(first, vocab_size, (batch_size, max_len), generator=generator)
+    real = torch.arange(max_len)[None] < lengths[:, None]
+    src = symbols.masked_fill(~real, pad_id)
+    tgt = torch.full((batch_size, max_len + 2), pad_id)
+    tgt[:, 0], tgt[:, 1 : max_len + 1] = bos_id, src
+    tgt[torch.arange(batch_size), lengths + 1] = eos_id
+    return src, tgt
+
+# %% ../nbs/foundations/07g_training.ipynb #1059ff4f
+class _DisplayBar(tqdm):
+    "tqdm as one text/plain display output: replaced in place (`live`) or shown once, at close."
+
+    def __init__(self, *args, live: bool = True, **kwargs):
+        self._live, self._handle, self._state = live, None, ""
+        kwargs.setdefault("ascii", False)  # a StringIO has no encoding: tqdm would fall back to #
+        super().__init__(*args, file=io.StringIO(), **kwargs)
+
+    def status_printer(self, file):  # tqdm calls the returned function with each new state
+        from IPython.display import display
+
+        def show(state: str) -> None:
+            self._state = state
+            if not self._live:
+                return
+            if self._handle is None:
+                self._handle = display({"text/plain": state}, raw=True, display_id=True)
+            else:
+                self._handle.update({"text/plain": state}, raw=True)
+
+        return show
+
+    def close(self) -> None:
+        was_open = not self.disable
+        super().close()
+        if was_open and not self._live and self._state:
+            from IPython.display import display
+
+            display({"text/plain": self._state}, raw=True)
+
+
+def _notebook_display() -> str | None:
+    "'live' in a Jupyter kernel, 'final' where IPython records each display (execnb), else None"
+    try:
+        from IPython import get_ipython
+        from IPython.core.displaypub import CapturingDisplayPublisher
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
+        return None
+    if isinstance(shell.display_pub, CapturingDisplayPublisher):
+        return "final"  # an update would be stored as one more output, so show only the last state
+    return "live" if getattr(shell, "kernel", None) is not None else None
+
+
+def progress_bar(iterable=None, **kwargs) -> tqdm:
+    """`tqdm(iterable, **kwargs)` that leaves one line per bar in a notebook: in a Jupyter kernel
+    the bar is a display output updated in place, so the saved notebook keeps only its final state;
+    in a terminal it is ordinary tqdm on stderr."""
+    mode = None if kwargs.get("disable") else _notebook_display()
+    if mode is None:
+        return tqdm(iterable, **kwargs)
+    return _DisplayBar(iterable, live=mode == "live", **kwargs)
+
+# %% ../nbs/foundations/07g_training.ipynb #4898df68
+@renamed_kwargs(warmup="warmup_steps")
+def train_copy_task(
+    model: Transformer,
+    steps: int = 1500,
+    batch_size: int = 128,
+    warmup_steps: int = 200,
+    factor: float = 1.0,
+    max_len: int = 10,
+    min_len: int = 1,
+    label_smoothing: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """Train `model` in place on random copy-task batches with Adam and the Noam schedule; return
+    the loss of every step."""
+    c = model.config
+    pad = DEFAULT_PAD_ID if c["pad_id"] is None else c["pad_id"]
+    bos = DEFAULT_BOS_ID if c["bos_id"] is None else c["bos_id"]
+    eos = DEFAULT_EOS_ID if c["eos_id"] is None else c["eos_id"]
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+    scheduler = noam_scheduler(optimizer, c["d_model"], warmup_steps, factor)
+    criterion = LabelSmoothingLoss(label_smoothing, ignore_index=pad)
+    model.train()
+    losses = []
+    bar = progress_bar(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
+    for _ in bar:
+        src, tgt = copy_task_batch(
+            batch_size, c["tgt_vocab_size"], max_len, min_len, generator, pad, bos, eos
+        )
+        loss = criterion(model(src, tgt[:, :-1]), tgt[:, 1:])  # logits (B, T, V)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+        bar.set_postfix(
+            loss=f"{losses[-1]:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False
+        )
+    model.eval()
+    return losses
+
+
+@renamed_kwargs(pad_idx="pad_id")
+def sequences_equal(pred: Tensor, target: Tensor, pad_id: int = 0) -> Tensor:
+    """Per-row exact match (B,) of two id tensors, after right-padding the shorter one with
+    `pad_id`."""
+    T = max(pred.shape[1], target.shape[1])
+    pad = lambda x: F.pad(x, (0, T - x.shape[1]), value=pad_id)
+    return (pad(pred) == pad(target)).all(dim=1)
 
 # %% ../nbs/foundations/07g_training.ipynb #caad2af1
 def _checkpointed(forward: Callable, *args, **kwargs):

@@ -6,32 +6,25 @@
 from __future__ import annotations
 
 import inspect
-import io
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn, Tensor
-from torch.optim.lr_scheduler import LambdaLR
 from fastcore.basics import patch
-from tqdm import tqdm
 
-from .embeddings import TokenEmbedding, check_int, renamed_kwargs, warn_renamed
+from .embeddings import TokenEmbedding, check_int, moved_names, renamed_kwargs, warn_renamed
 from transformer_nbdev.positional_encoding import (
     PositionalEncoding,
     LearnedPositionalEncoding,
     RotaryEmbedding,
 )
 from .attention import _check_mask, make_padding_mask
-from transformer_nbdev.feed_forward import (
-    count_parameters,
-)  # re-exported: the original project's name
+from .feed_forward import count_parameters  # noqa: F401 (re-exported: the original project's name)
 from .encoder import ConfigMapping, LayerConfig, TransformerEncoder, _ffn_kind
 from .decoder import TransformerDecoder, create_combined_mask
 
 # %% auto #0
-__all__ = ['DEFAULT_PAD_ID', 'DEFAULT_BOS_ID', 'DEFAULT_EOS_ID', 'TransformerConfig', 'Transformer', 'copy_task_batch', 'noam_lr',
-           'noam_scheduler', 'progress_bar', 'train_copy_task', 'sequences_equal', 'get_model_size_mb']
+__all__ = ['DEFAULT_PAD_ID', 'DEFAULT_BOS_ID', 'DEFAULT_EOS_ID', 'TransformerConfig', 'Transformer', 'get_model_size_mb']
 
 # %% ../nbs/foundations/06_transformer.ipynb #6085b2e6
 DEFAULT_PAD_ID, DEFAULT_BOS_ID, DEFAULT_EOS_ID = (
@@ -41,12 +34,22 @@ DEFAULT_PAD_ID, DEFAULT_BOS_ID, DEFAULT_EOS_ID = (
 )  # used by `generate` when the model has none
 _RENAMED = {f"DEFAULT_{s}_IDX": f"DEFAULT_{s}_ID" for s in ("PAD", "BOS", "EOS")}
 
+_MOVED_TO_TRAINING = (
+    "copy_task_batch",
+    "noam_lr",
+    "noam_scheduler",
+    "progress_bar",
+    "train_copy_task",
+    "sequences_equal",
+)
+_moved = moved_names(__name__, {name: "transformer_nbdev.training" for name in _MOVED_TO_TRAINING})
 
-def __getattr__(name: str):  # the module's old names of the default ids, for one release
+
+def __getattr__(name: str):  # old names, for one release: the default ids', and what moved to training
     if name in _RENAMED:
         warn_renamed(name, _RENAMED[name], __name__)
         return globals()[_RENAMED[name]]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _moved(name)  # AttributeError for any other name
 
 
 @dataclass(eq=True)
@@ -99,6 +102,27 @@ class TransformerConfig(ConfigMapping):
                 raise ValueError(
                     f"{name}={idx} must be in [0, tgt_vocab_size={self.tgt_vocab_size})"
                 )
+
+    @classmethod
+    def symmetric(
+        cls,
+        vocab_size: int,  # one vocabulary for source and target
+        n_layers: int,  # layers in the encoder and in the decoder
+        **fields,  # any other field
+    ) -> TransformerConfig:
+        """One vocabulary on both sides, the same depth in both stacks, and the ids `pad_id=0`,
+        `bos_id=1`, `eos_id=2`: the form of the book's toy models and of its Multi30k model."""
+        ids = dict(pad_id=DEFAULT_PAD_ID, bos_id=DEFAULT_BOS_ID, eos_id=DEFAULT_EOS_ID)
+        return cls(
+            **{
+                **ids,
+                "src_vocab_size": vocab_size,
+                "tgt_vocab_size": vocab_size,
+                "n_encoder_layers": n_layers,
+                "n_decoder_layers": n_layers,
+                **fields,
+            }
+        )
 
     @classmethod
     @renamed_kwargs(bos_idx="bos_id", eos_idx="eos_id")
@@ -319,170 +343,6 @@ Transformer.bos_idx = _renamed_attribute("bos_idx", "bos_id")
 Transformer.eos_idx = _renamed_attribute("eos_idx", "eos_id")
 # config keys of checkpoints saved before the rename: `load_model` maps them, silently
 Transformer.renamed_config = dict(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
-
-# %% ../nbs/foundations/06_transformer.ipynb #e9ae9d5c
-@renamed_kwargs(pad_idx="pad_id", bos_idx="bos_id", eos_idx="eos_id")
-def copy_task_batch(
-    batch_size: int,
-    vocab_size: int = 11,
-    max_len: int = 10,
-    min_len: int = 1,
-    generator: torch.Generator | None = None,
-    pad_id: int = 0,
-    bos_id: int = 1,
-    eos_id: int = 2,
-) -> tuple[Tensor, Tensor]:
-    """Random copy-task pairs: `src` (B, max_len) right-padded, `tgt` (B, max_len + 2) = bos, the
-    source, eos, padding."""
-    first = max(pad_id, bos_id, eos_id) + 1  # the symbols are the ids after the specials
-    if not 1 <= min_len <= max_len:
-        raise ValueError(f"min_len={min_len} must be in [1, max_len={max_len}]")
-    if vocab_size <= first:
-        raise ValueError(f"vocab_size={vocab_size} leaves no symbols after the special ids")
-    lengths = torch.randint(min_len, max_len + 1, (batch_size,), generator=generator)
-    symbols = torch.randint(first, vocab_size, (batch_size, max_len), generator=generator)
-    real = torch.arange(max_len)[None] < lengths[:, None]
-    src = symbols.masked_fill(~real, pad_id)
-    tgt = torch.full((batch_size, max_len + 2), pad_id)
-    tgt[:, 0], tgt[:, 1 : max_len + 1] = bos_id, src
-    tgt[torch.arange(batch_size), lengths + 1] = eos_id
-    return src, tgt
-
-# %% ../nbs/foundations/06_transformer.ipynb #0aa74e14
-@renamed_kwargs(warmup="warmup_steps")
-def noam_lr(step: int, d_model: int, warmup_steps: int = 4000, factor: float = 1.0) -> float:
-    """factor * d_model^-0.5 * min(step^-0.5, step * warmup_steps^-1.5), the schedule of section
-    5.3;
-    steps count from 1."""
-    d_model = check_int("d_model", d_model, min=1)
-    warmup_steps = check_int("warmup_steps", warmup_steps, min=1)
-    step = max(step, 1)  # step 0 would divide by zero
-    return factor * d_model**-0.5 * min(step**-0.5, step * warmup_steps**-1.5)
-
-
-@renamed_kwargs(warmup="warmup_steps")
-def noam_scheduler(
-    optimizer: torch.optim.Optimizer, d_model: int, warmup_steps: int = 4000, factor: float = 1.0
-) -> LambdaLR:
-    """LambdaLR giving optimizer step k (from 1) the rate lr * noam_lr(k, d_model, warmup_steps,
-    factor):
-    create it with lr=1."""
-    return LambdaLR(
-        optimizer, lambda i: noam_lr(i + 1, d_model, warmup_steps, factor)
-    )  # LambdaLR counts from 0
-
-# %% ../nbs/foundations/06_transformer.ipynb #1059ff4f
-class _DisplayBar(tqdm):
-    "tqdm as one text/plain display output: replaced in place (`live`) or shown once, at close."
-
-    def __init__(self, *args, live: bool = True, **kwargs):
-        self._live, self._handle, self._state = live, None, ""
-        kwargs.setdefault("ascii", False)  # a StringIO has no encoding: tqdm would fall back to #
-        super().__init__(*args, file=io.StringIO(), **kwargs)
-
-    def status_printer(self, file):  # tqdm calls the returned function with each new state
-        from IPython.display import display
-
-        def show(state: str) -> None:
-            self._state = state
-            if not self._live:
-                return
-            if self._handle is None:
-                self._handle = display({"text/plain": state}, raw=True, display_id=True)
-            else:
-                self._handle.update({"text/plain": state}, raw=True)
-
-        return show
-
-    def close(self) -> None:
-        was_open = not self.disable
-        super().close()
-        if was_open and not self._live and self._state:
-            from IPython.display import display
-
-            display({"text/plain": self._state}, raw=True)
-
-
-def _notebook_display() -> str | None:
-    "'live' in a Jupyter kernel, 'final' where IPython records each display (execnb), else None"
-    try:
-        from IPython import get_ipython
-        from IPython.core.displaypub import CapturingDisplayPublisher
-    except ImportError:
-        return None
-    shell = get_ipython()
-    if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
-        return None
-    if isinstance(shell.display_pub, CapturingDisplayPublisher):
-        return "final"  # an update would be stored as one more output, so show only the last state
-    return "live" if getattr(shell, "kernel", None) is not None else None
-
-
-def progress_bar(iterable=None, **kwargs) -> tqdm:
-    """`tqdm(iterable, **kwargs)` that leaves one line per bar in a notebook: in a Jupyter kernel
-    the bar is a display output updated in place, so the saved notebook keeps only its final state;
-    in a terminal it is ordinary tqdm on stderr."""
-    mode = None if kwargs.get("disable") else _notebook_display()
-    if mode is None:
-        return tqdm(iterable, **kwargs)
-    return _DisplayBar(iterable, live=mode == "live", **kwargs)
-
-# %% ../nbs/foundations/06_transformer.ipynb #4898df68
-@renamed_kwargs(warmup="warmup_steps")
-def train_copy_task(
-    model: Transformer,
-    steps: int = 1500,
-    batch_size: int = 128,
-    warmup_steps: int = 200,
-    factor: float = 1.0,
-    max_len: int = 10,
-    min_len: int = 1,
-    label_smoothing: float = 0.0,
-    seed: int = 0,
-    progress: bool = True,
-) -> list[float]:
-    """Train `model` in place on random copy-task batches with Adam and the Noam schedule; return
-    the loss of every step."""
-    c = model.config
-    pad = DEFAULT_PAD_ID if c["pad_id"] is None else c["pad_id"]
-    bos = DEFAULT_BOS_ID if c["bos_id"] is None else c["bos_id"]
-    eos = DEFAULT_EOS_ID if c["eos_id"] is None else c["eos_id"]
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
-    scheduler = noam_scheduler(optimizer, c["d_model"], warmup_steps, factor)
-    model.train()
-    losses = []
-    bar = progress_bar(range(steps), desc="copy task", disable=not progress, mininterval=1.0)
-    for _ in bar:
-        src, tgt = copy_task_batch(
-            batch_size, c["tgt_vocab_size"], max_len, min_len, generator, pad, bos, eos
-        )
-        logits = model(src, tgt[:, :-1])  # (B, T, V)
-        loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]),
-            tgt[:, 1:].reshape(-1),
-            ignore_index=pad,
-            label_smoothing=label_smoothing,
-        )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        losses.append(loss.item())
-        bar.set_postfix(
-            loss=f"{losses[-1]:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False
-        )
-    model.eval()
-    return losses
-
-
-@renamed_kwargs(pad_idx="pad_id")
-def sequences_equal(pred: Tensor, target: Tensor, pad_id: int = 0) -> Tensor:
-    """Per-row exact match (B,) of two id tensors, after right-padding the shorter one with
-    `pad_id`."""
-    T = max(pred.shape[1], target.shape[1])
-    pad = lambda x: F.pad(x, (0, T - x.shape[1]), value=pad_id)
-    return (pad(pred) == pad(target)).all(dim=1)
 
 # %% ../nbs/foundations/06_transformer.ipynb #8e1cf434
 @patch
