@@ -138,3 +138,12 @@ def test_structure_checks_catch_a_broken_package(tmp_path):
     (pkg / "d.py").write_text(head.format("d"))
     with pytest.raises(AssertionError, match="does not list"):
         forward_imports(tmp_path, pkg)
+
+
+def test_learning_rate_schedules_live_in_training(root):
+    """One home for the learning-rate schedules (issue 15): every public schedule of the package (a name ending in
+    `_lr` or `_scheduler`, or `LRSchedule`) is defined in the training module, equation 3's `noam_lr` included."""
+    homes = {name: p.stem for p in sorted((root / PKG).glob("*.py")) for name in public_names(p)
+             if name.endswith(("_lr", "_scheduler")) or name == "LRSchedule"}
+    assert {"noam_lr", "noam_scheduler", "cosine_lr", "LRSchedule"} <= set(homes), homes
+    assert set(homes.values()) == {"training"}, homes

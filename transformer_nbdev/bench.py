@@ -5,11 +5,13 @@
 # %% ../nbs/appendix/01_performance.ipynb #f1c49c1c
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -26,9 +28,12 @@ from .attention import scaled_dot_product_attention
 from .checkpoint import atomic_write
 from .cli import check_out_path, command, options
 from .embeddings import check_choice, check_int
-from .checkpoint import run_record
+from .checkpoint import peak_rss_mb, reset_peak_rss, rss_mb, run_record
 from .encoder import load_torch_stack
+from .finetuning import LORA_TARGETS
 from .gpt import GPT, GPTConfig
+from .hf import HF_TO_GPT, from_hf_llama
+from .lora import apply_lora
 from .positional_encoding import sinusoidal_encoding
 from .embeddings import warn_renamed
 from .feed_forward import count_parameters
@@ -40,7 +45,8 @@ __all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_i
            'TorchTranslationModel', 'translation_model', 'copy_torch_translation', 'n_params', 'translation_batch',
            'make_train_step', 'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config',
            'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
-           'bench_tokenizer', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
+           'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory',
+           'bench_lora_step', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
            'profile_summary', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
@@ -68,6 +74,7 @@ def machine_info() -> dict:
         simd=[f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f" {f}" in flags],
         transformers=_version("transformers"),
         tokenizers=_version("tokenizers"),
+        peft=_version("peft"),
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #67cfb16e
@@ -624,6 +631,145 @@ def bench_tokenizer(
         row["reference_sentences_per_s"] = n / row["reference"]["median"]
     return rows
 
+# %% ../nbs/appendix/01_performance.ipynb #f0c4a86c
+def peft_target_names(targets: Sequence[str] = LORA_TARGETS) -> list[str]:
+    """The Hugging Face module names of the book's LoRA targets (`W_q` -> `q_proj`, ...), read from
+    chapter 8's `HF_TO_GPT` table."""
+    names = {gpt.split(".")[-2]: hf.split(".")[-2] for hf, gpt in HF_TO_GPT}
+    return [names[t] for t in targets]
+
+
+def tiny_llama_pair(seed: int = 0) -> tuple[GPT, nn.Module]:
+    """A small random `LlamaForCausalLM` and the book's GPT with the same weights, for quick
+    runs."""
+    import transformers
+
+    torch.manual_seed(seed)
+    config = transformers.LlamaConfig(
+        vocab_size=256,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
+    )
+    hf = transformers.LlamaForCausalLM(config).eval()
+    return from_hf_llama(hf).eval(), hf
+
+
+def lora_step(side: str, model: nn.Module, batch: Tensor, r: int = 8, lr: float = 1e-4):
+    """A function doing one LoRA training step of a copy of `model` on `batch` (B, T + 1): "ours"
+    with chapter 11's `apply_lora` on a `GPT`, "peft" with `get_peft_model` on a `LlamaForCausalLM`;
+    it returns the loss."""
+    check_choice("side", side, ("ours", "peft"))
+    x, y = batch[:, :-1], batch[:, 1:]
+    model = copy.deepcopy(model)
+    if side == "ours":
+        apply_lora(model, list(LORA_TARGETS), r=r, alpha=2.0 * r)
+        logits_of = lambda: model(x)[0]
+    else:
+        from peft import LoraConfig, get_peft_model
+
+        targets = peft_target_names()
+        with warnings.catch_warnings():  # peft asks transformers a deprecated question
+            warnings.filterwarnings("ignore", ".*is_gradient_checkpointing", FutureWarning)
+            config = LoraConfig(r=r, lora_alpha=2 * r, target_modules=targets)
+            model = get_peft_model(model, config)
+        logits_of = lambda: model(input_ids=x).logits
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr)
+
+    def step() -> float:
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(logits_of().flatten(0, 1), y.flatten())
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def lora_step_memory(
+    side: str, quick: bool = False, batch_size: int = 8, seq_len: int = 256, seed: int = 0
+) -> dict:
+    """In this process: load `side`'s model alone, apply its LoRA, then measure the peak resident
+    memory of two training steps above the memory before them (MB). Run it in a fresh process."""
+    if quick:
+        model = tiny_llama_pair(seed)[0 if side == "ours" else 1]
+    elif side == "ours":
+        from transformer_nbdev.pretrained import load_smollm2
+
+        model = load_smollm2()[0]
+    else:
+        model = load_smollm2_pair()[2]
+    g = torch.Generator().manual_seed(seed)
+    vocab = 256 if quick else 49152
+    step = lora_step(side, model, torch.randint(vocab, (batch_size, seq_len + 1), generator=g))
+    gc.collect()
+    if not reset_peak_rss():
+        return dict(side=side, step_mb=None)
+    before = rss_mb()
+    step(), step()
+    return dict(side=side, before_mb=before, peak_mb=peak_rss_mb(), step_mb=peak_rss_mb() - before)
+
+
+def bench_lora_step(
+    batch_size: int = 8,
+    seq_len: int = 256,
+    repeats: int = 5,
+    warmup: int = 1,
+    quick: bool = False,
+    models: tuple | None = None,
+) -> dict:
+    """A LoRA training step on SmolLM2-135M (a tiny LLaMA if `quick`): chapter 11's LoRA on the
+    book's GPT against `peft` on `transformers`, same weights, targets, rank and batch; time
+    (interleaved) and the step's peak memory (one fresh process per side)."""
+    if quick:  # the tiny model's context is 128 positions
+        model, hf = tiny_llama_pair()
+        vocab, batch_size, seq_len = 256, min(batch_size, 2), min(seq_len, 32)
+    else:
+        model, _, hf = models or load_smollm2_pair()
+        vocab = model.config.vocab_size
+    g = torch.Generator().manual_seed(0)
+    batch = torch.randint(vocab, (batch_size, seq_len + 1), generator=g)
+    steps = {"ours": lora_step("ours", model, batch), "peft": lora_step("peft", hf, batch)}
+    first = {k: f() for k, f in steps.items()}  # B = 0: both compute the base model's loss
+    times = time_interleaved(steps, repeats, warmup)
+    del steps  # the adapted copies, their optimizers and activations: free before the next processes
+    gc.collect()
+    memory = {}
+    for side in ("ours", "peft"):
+        code = (
+            "import json, torch; torch.set_num_threads(1); "
+            "from transformer_nbdev.bench import lora_step_memory; "
+            f"print(json.dumps(lora_step_memory({side!r}, {quick}, {batch_size}, {seq_len})))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        memory[side] = json.loads(out.stdout.strip().splitlines()[-1])
+    mb = {k: v["step_mb"] for k, v in memory.items()}
+    return compare(
+        f"LoRA training step ({'tiny LLaMA' if quick else 'SmolLM2-135M'})",
+        times["ours"],
+        times["peft"],
+        target=1.0,
+        reference_label="peft + transformers",
+        unit="s/step",
+        first_losses=first,
+        memory=dict(
+            ours_mb=mb["ours"],
+            reference_mb=mb["peft"],
+            ratio=None if None in mb.values() else mb["ours"] / mb["peft"],
+            target=1.0,
+            measure="peak RSS of two steps above the RSS before them, one fresh process per side",
+        ),
+        batch=dict(sequences=batch_size, tokens=batch_size * seq_len),
+    )
+
+
 # %% ../nbs/appendix/01_performance.ipynb #732793f8
 def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[], None]:
     """A function running fn() forward, then backward from the sum, clearing the gradients of
@@ -767,7 +913,7 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     return rows
 
 # %% ../nbs/appendix/01_performance.ipynb #0bd0935e
-BENCHMARKS = ("train", "mfu", "cache", "smollm2", "tokenizer", "techniques")
+BENCHMARKS = ("train", "mfu", "cache", "smollm2", "tokenizer", "lora", "techniques")
 
 
 def run_benchmarks(
@@ -866,6 +1012,12 @@ def run_benchmarks(
                 results["comparisons"] += bench_tokenizer(
                     **(dict(vocab_size=600, n_train=1000, n_encode=200, repeats=1) if quick else {})
                 )
+            elif name == "lora":
+                results["comparisons"].append(
+                    bench_lora_step(
+                        quick=quick, models=models, **(dict(repeats=1, warmup=0) if quick else {})
+                    )
+                )
             elif name == "techniques":
                 results["techniques"] = bench_techniques(quick, repeats=1 if quick else 5)
             log(f"[bench] {name} done in {time.perf_counter() - t0:.1f} s")
@@ -904,6 +1056,14 @@ def results_table(results: dict) -> str:
                 f"{r['ratio']:>6.3f} [{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}] {target:>8}"
             )
             lines.append(f"{'':<38} {r['ours_label'][:22]:>22} {r['reference_label'][:22]:>22}")
+            m = r.get("memory")
+            if m and m.get("ratio") is not None:
+                met = "met" if m["ratio"] <= m["target"] else "MISSED"
+                lines.append(
+                    f"{'  step memory (peak RSS above start)':<38} {m['ours_mb']:>19.0f} MB "
+                    f"{m['reference_mb']:>19.0f} MB {m['ratio']:>6.3f} {'':>11} "
+                    f"<= {m['target']:g} {met}"
+                )
 
     section(
         "comparison (time per call)", results["comparisons"], "ours (median ± IQR)", "reference"
@@ -1029,7 +1189,7 @@ def tnb_bench(
     out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
     quick: store_true = False,  # tiny sizes, one or two repetitions (checks the code, < 30 s)
     threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
-    only: str = "",  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,techniques
+    only: str = "",  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,lora,techniques
 ):
     """Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the
     table, write the JSON.
