@@ -41,10 +41,10 @@ from .transformer import DEFAULT_PAD_ID, Transformer
 from .translation import TranslationConfig, build_model
 
 # %% auto #0
-__all__ = ['SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_interleaved', 'summarize', 'compare',
-           'TorchTranslationModel', 'translation_model', 'copy_torch_translation', 'n_params', 'translation_batch',
-           'make_train_step', 'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config',
-           'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
+__all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_interleaved', 'summarize',
+           'compare', 'TorchTranslationModel', 'translation_model', 'copy_torch_translation', 'n_params',
+           'translation_batch', 'make_train_step', 'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token',
+           'gpt_config', 'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
            'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory',
            'bench_lora_step', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
            'profile_summary', 'tnb_bench']
@@ -337,22 +337,13 @@ def gpt_flops_per_token(model: GPT, T: int) -> float:
     return 6 * N + 12 * c.n_layers * T * c.d_model
 
 # %% ../nbs/appendix/01_performance.ipynb #1fedb9ab
-def gpt_config(
-    vocab_size: int = 65,
-    d_model: int = 384,
-    n_layers: int = 6,
-    n_heads: int = 6,
-    max_seq_len: int = 512,
-) -> GPTConfig:
+SHAKESPEARE_GPT = dict(vocab_size=65, d_model=384, n_layers=6, n_heads=6, max_seq_len=512)
+
+
+def gpt_config(**overrides) -> GPTConfig:
     """Chapter 8's GPT-2-style model at the size of nanoGPT's Shakespeare run (character vocabulary
-    of 65 symbols)."""
-    return GPTConfig.gpt2(
-        vocab_size=vocab_size,
-        max_seq_len=max_seq_len,
-        d_model=d_model,
-        n_layers=n_layers,
-        n_heads=n_heads,
-    )
+    of 65 symbols, `SHAKESPEARE_GPT`); `overrides` change any field of `GPTConfig`."""
+    return GPTConfig.gpt2(**{**SHAKESPEARE_GPT, **overrides})
 
 
 def bench_mfu(
@@ -737,7 +728,7 @@ def bench_lora_step(
     steps = {"ours": lora_step("ours", model, batch), "peft": lora_step("peft", hf, batch)}
     first = {k: f() for k, f in steps.items()}  # B = 0: both compute the base model's loss
     times = time_interleaved(steps, repeats, warmup)
-    del steps  # the adapted copies, their optimizers and activations: free before the next processes
+    del steps  # the adapted copies, optimizers and activations: freed before the next processes
     gc.collect()
     memory = {}
     for side in ("ours", "peft"):

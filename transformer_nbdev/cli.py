@@ -175,9 +175,9 @@ def tnb_generate(
             max_new_tokens = min(50, model.max_seq_len - 1)
         check_int("max_new_tokens", max_new_tokens, min=1)
         check_generation_args(temperature, top_k, top_p, num_beams, max_new_tokens, length_penalty)
-    generator = torch.Generator().manual_seed(seed)
     decoding = dict(top_k=top_k, top_p=top_p, num_beams=num_beams, length_penalty=length_penalty)
-    out = model.generate(s, max_new_tokens, temperature=temperature, generator=generator, **decoding)
+    decoding.update(temperature=temperature, generator=torch.Generator().manual_seed(seed))
+    out = model.generate(s, max_new_tokens, **decoding)
     ids = out[0].tolist()
     eos = DEFAULT_EOS_ID if model.eos_id is None else model.eos_id
     if eos in ids:

@@ -138,7 +138,7 @@ class GPTConfig(ConfigMapping):
         return cls(**{**family, "rope_base": 10000.0, **overrides})
 
 
-# The two families side by side, field: (GPT-2, LLaMA); `GPTConfig.gpt2` and `.llama` start from them
+# The two families side by side, field: (GPT-2, LLaMA): `GPTConfig.gpt2` and `.llama` start here
 FAMILIES = {
     "vocab_size": (50257, 32000),
     "norm": ("layernorm", "rmsnorm"),

@@ -316,7 +316,9 @@ def generate(
         )
     s = {**DECODING_SETTINGS, **decoding}
     check_generation_args(
-        s["temperature"], s["top_k"], s["top_p"], s["num_beams"], max_new_tokens, s["length_penalty"]
+        *(s["temperature"], s["top_k"], s["top_p"], s["num_beams"]),
+        max_new_tokens,
+        s["length_penalty"],
     )
     first = lambda *xs: next(x for x in xs if x is not None)
     bos = first(bos_id, start_token, self.bos_id, DEFAULT_BOS_ID)

@@ -39,7 +39,12 @@ from .embeddings import moved_names, renamed_kwargs, warn_renamed
 from torch.optim.lr_scheduler import LambdaLR
 from tqdm import tqdm
 
-from .transformer import DEFAULT_BOS_ID, DEFAULT_EOS_ID, DEFAULT_PAD_ID, Transformer
+from transformer_nbdev.transformer import (
+    DEFAULT_BOS_ID,
+    DEFAULT_EOS_ID,
+    DEFAULT_PAD_ID,
+    Transformer,
+)
 from .checkpoint import load_model, read_metadata, save_model
 from .embeddings import check_float, check_int
 

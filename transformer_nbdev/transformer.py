@@ -12,14 +12,21 @@ import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
 
-from .embeddings import TokenEmbedding, check_int, moved_names, renamed_kwargs, warn_renamed
+from transformer_nbdev.embeddings import (
+    TokenEmbedding,
+    check_int,
+    moved_names,
+    renamed_kwargs,
+    warn_renamed,
+)
 from transformer_nbdev.positional_encoding import (
     PositionalEncoding,
     LearnedPositionalEncoding,
     RotaryEmbedding,
 )
 from .attention import _check_mask, make_padding_mask
-from .feed_forward import count_parameters  # noqa: F401 (re-exported: the original project's name)
+# count_parameters is re-exported: the original project imported it from this module
+from .feed_forward import count_parameters  # noqa: F401
 from .encoder import ConfigMapping, LayerConfig, TransformerEncoder, _ffn_kind
 from .decoder import TransformerDecoder, create_combined_mask
 
@@ -45,7 +52,7 @@ _MOVED_TO_TRAINING = (
 _moved = moved_names(__name__, {name: "transformer_nbdev.training" for name in _MOVED_TO_TRAINING})
 
 
-def __getattr__(name: str):  # old names, for one release: the default ids', and what moved to training
+def __getattr__(name: str):  # old names for one release: default ids, and what moved to training
     if name in _RENAMED:
         warn_renamed(name, _RENAMED[name], __name__)
         return globals()[_RENAMED[name]]
