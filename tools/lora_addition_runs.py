@@ -9,7 +9,10 @@ share one list: each claims a run by creating its `.claim` file first, so no run
 them with the longest runs first and they balance themselves.
 """
 
-import copy, os, sys, time
+import copy
+import os
+import sys
+import time
 from pathlib import Path
 
 import torch
