@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from transformer_nbdev.addition import column_steps, format_problem
 from transformer_nbdev.gpt import GPT, GPTConfig
+from transformer_nbdev.in_context import addition_steps, extract_answer
 from transformer_nbdev.instruction_data import instruction_loss
 from transformer_nbdev.lora import (
     apply_lora,
@@ -591,3 +593,22 @@ def test_pairwise_verdicts_swap_systems(rows, rule):
     assert (pairwise_verdicts(p_yx, p_xy, rule) == -v).all()
     consistent, averaged = (pairwise_verdicts(p_xy, p_yx, r) for r in VERDICT_RULES)
     assert (averaged[consistent != 0] == consistent[consistent != 0]).all()
+
+
+@given(st.integers(0, 10**12), st.integers(0, 10**12))
+@fast(300)
+def test_column_steps_are_the_reversed_answer_and_the_worked_sum(a, b):
+    """Chapter 8's column_steps: each column obeys the carry rule, its digits then the last carry
+    are chapter 8's reversed answer; chapter 16's worked solution states those digits and the sum."""
+    count("column_steps")
+    steps = column_steps(a, b)
+    carry = 0
+    for a_i, b_i, c_i, s_i, c_next in steps:
+        assert c_i == carry and a_i + b_i + c_i == s_i + 10 * c_next
+        carry = c_next
+    written = "".join(str(s_i) for *_, s_i, _ in steps) + ("1" if carry else "")
+    assert written + "$" == format_problem(a, b, reverse=True)[1]
+    worked = addition_steps(a, b)
+    assert extract_answer(worked) == a + b
+    lines = worked.split("\n")[:-1]
+    assert "".join(line.split("digit ")[1][0] for line in lines) == written[: len(steps)]

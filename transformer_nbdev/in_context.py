@@ -8,24 +8,30 @@ from __future__ import annotations
 import math
 import random
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from .addition import column_steps
 from .data import SST2_LABELS, TREC_LABELS
+from .embeddings import check_choice, check_int
 from .gpt import student_t_quantile
+from .instruction_data import prompt_ids
+from .instruction_tuning import InstructionTuningConfig, generate_answers, tune
 
 if TYPE_CHECKING:  # only for type hints
     from transformer_nbdev.chat import PretrainedTokenizer
 
 # %% auto #0
-__all__ = ['SST2_FORMAT', 'TREC_WORDS', 'TREC_FORMAT', 'ICL_FORMATS', 'CONTENT_FREE_INPUTS', 'COT_MODES', 'PromptFormat',
-           'format_example', 'prompt_parts', 'label_token_ids', 'label_logprobs', 'label_probs', 'calibrate',
-           'icl_accuracy', 'draw_shots', 'permute_shots', 'with_random_labels', 'mean_interval', 'wilson_interval',
-           'extract_answer', 'gsm8k_gold', 'strip_calculator', 'addition_problems', 'addition_question',
-           'addition_steps', 'cot_prompt', 'gsm8k_example']
+__all__ = ['SST2_FORMAT', 'TREC_WORDS', 'TREC_FORMAT', 'ICL_FORMATS', 'CONTENT_FREE_INPUTS', 'COT_MODES', 'ADDITION_FORMATS',
+           'PromptFormat', 'format_example', 'prompt_parts', 'label_token_ids', 'label_logprobs', 'label_probs',
+           'calibrate', 'icl_accuracy', 'draw_shots', 'permute_shots', 'with_random_labels', 'mean_interval',
+           'wilson_interval', 'extract_answer', 'gsm8k_gold', 'strip_calculator', 'addition_problems',
+           'addition_question', 'addition_steps', 'cot_prompt', 'gsm8k_example', 'addition_answer',
+           'addition_training_pairs', 'addition_records', 'lora_addition_run']
 
 # %% ../nbs/fine_tuning/07_in_context.ipynb #8b972005
 @dataclass(frozen=True)
@@ -288,15 +294,12 @@ def addition_question(a: int, b: int) -> str:
 
 
 def addition_steps(a: int, b: int) -> str:
-    """The worked sum, least significant column first with its carry, then 'The answer is a+b.'"""
-    if a < 0 or b < 0:
-        raise ValueError(f"a={a}, b={b} must be non-negative")
-    width, carry, lines = max(len(str(a)), len(str(b))), 0, []
-    for i in range(width):
-        a_i, b_i = (a // 10**i) % 10, (b // 10**i) % 10
-        s = a_i + b_i + carry
-        lines.append(f"{a_i}+{b_i}+{carry}={s}: digit {s % 10}, carry {s // 10}")
-        carry = s // 10
+    """The worked sum: chapter 8's `column_steps` written out, one line per column with its carry,
+    then 'The answer is a+b.'"""
+    lines = [
+        f"{a_i}+{b_i}+{c_i}={a_i + b_i + c_i}: digit {s_i}, carry {c_next}"
+        for a_i, b_i, c_i, s_i, c_next in column_steps(a, b)
+    ]
     return "\n".join(lines) + f"\nThe answer is {a + b}."
 
 # %% ../nbs/fine_tuning/07_in_context.ipynb #0d60e4cd
@@ -322,3 +325,78 @@ def gsm8k_example(record: dict) -> tuple[str, str]:
     "(question, worked solution ending 'The answer is N.') of a GSM8K record, annotations removed."
     steps = strip_calculator(record["answer"]).rsplit("####", 1)[0].strip()
     return record["question"], f"{steps}\nThe answer is {gsm8k_gold(record['answer']):g}."
+
+# %% ../nbs/fine_tuning/07_in_context.ipynb #42ecf18f
+ADDITION_FORMATS = ("direct", "steps")  # the sum alone, or `addition_steps`' worked solution
+
+
+def addition_answer(a: int, b: int, fmt: str) -> str:
+    "The answer to a + b that a model is tuned to write in format `fmt`."
+    check_choice("fmt", fmt, ADDITION_FORMATS)
+    return str(a + b) if fmt == "direct" else addition_steps(a, b)
+
+
+def addition_training_pairs(n: int, held_out: set, seed: int = 7) -> list[tuple[int, int]]:
+    "`n` problems with 1 to 3 digits per operand (drawn per problem), none of them in `held_out`."
+    rng = random.Random(seed)
+    return [
+        addition_problems(1, rng.randint(1, 3), seed=rng.randrange(10**9), exclude=held_out)[0]
+        for _ in range(n)
+    ]
+
+
+def addition_records(pairs: Sequence[tuple[int, int]], fmt: str) -> list[dict]:
+    "Instruction records: the question alone as the instruction, the answer in format `fmt`."
+    return [
+        {"instruction": addition_question(a, b), "input": "", "output": addition_answer(a, b, fmt)}
+        for a, b in pairs
+    ]
+
+# %% ../nbs/fine_tuning/07_in_context.ipynb #dfeb15f9
+def lora_addition_run(
+    model: nn.Module,  # chapter 8's GPT; changed in place (LoRA layers are added and tuned)
+    tokenizer: PretrainedTokenizer,
+    fmt: str,  # "direct" or "steps"
+    steps: int,  # optimizer steps of `batch_size` problems each
+    test_pairs: Sequence[tuple[int, int]],  # answered after tuning; never in the training set
+    batch_size: int = 4,
+    max_new_tokens: int = 64,
+) -> dict[str, Any]:
+    """LoRA-tune `model` (rank 8 on every linear layer, lr 1e-3) for `steps` steps on additions
+    written in format `fmt`, then answer `test_pairs` greedily; returns the answers and costs."""
+    check_choice("fmt", fmt, ADDITION_FORMATS)
+    check_int("steps", steps, min=1)
+    pairs = addition_training_pairs(steps * batch_size + 16, set(test_pairs))  # 16: validation
+    splits = {
+        "train": addition_records(pairs[: steps * batch_size], fmt),
+        "val": addition_records(pairs[steps * batch_size :], fmt),
+    }
+    config = InstructionTuningConfig(
+        batch_size=batch_size,
+        max_steps=steps,
+        eval_every=max(steps // 3, 1),
+        lr=1e-3,
+        warmup_steps=max(steps // 10, 1),
+        max_length=128,
+    )
+    record = tune(model, tokenizer, splits, config)
+    t0 = time.perf_counter()
+    questions = [
+        {"instruction": addition_question(a, b), "input": "", "output": ""} for a, b in test_pairs
+    ]
+    answers = generate_answers(
+        model, tokenizer, questions, max_new_tokens=max_new_tokens, batch_size=8
+    )
+    keep = ("steps", "evals", "best_step", "best_val_loss", "train_seconds", "seconds_per_step")
+    keep += ("train_tokens", "positions_per_step", "trainable_params", "cpu_s", "wall_s")
+    return {
+        "tune": {k: record[k] for k in keep},
+        "train_tokens": sum(
+            len(prompt_ids(r, tokenizer)) + len(tokenizer.encode(r["output"])) + 1
+            for r in splits["train"]
+        ),
+        "test_pairs": [list(p) for p in test_pairs],
+        "answers": answers,
+        "generated_tokens": [min(len(tokenizer.encode(a)) + 1, max_new_tokens) for a in answers],
+        "answer_seconds": time.perf_counter() - t0,
+    }
