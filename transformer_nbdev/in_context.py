@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from .addition import column_steps
-from .data import SST2_LABELS, TREC_LABELS
+from .data import SST2_LABELS
 from .embeddings import check_choice, check_int
 from .gpt import student_t_quantile
 from .instruction_data import prompt_ids
