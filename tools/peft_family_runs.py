@@ -1,9 +1,9 @@
-"""The runs of chapter 16 (nbs/fine_tuning/08_peft_family.ipynb): LoRA and the five methods of the chapter,
-each trained on chapter 12's instruction task in a fresh one-threaded process.
+"""The runs of chapter 17 (nbs/fine_tuning/08_peft_family.ipynb): LoRA and the five methods of the chapter,
+each trained on chapter 13's instruction task in a fresh one-threaded process.
 
     python tools/peft_family_runs.py METHOD[,METHOD...] RUN_DIR SETTINGS_JSON
 
-For each method: load SmolLM2-135M-Instruct, seed 0, apply the method, run chapter 12's
+For each method: load SmolLM2-135M-Instruct, seed 0, apply the method, run chapter 13's
 `tune(..., method="prepared")` with the settings' configuration and the method's learning rate, then write
 RUN_DIR/{METHOD}_result.json (tune's record plus the CPU time of the training steps), RUN_DIR/{METHOD}.safetensors
 (the trained parameters in float16) and RUN_DIR/answers_{METHOD}.json (greedy answers to the test records).
