@@ -17,7 +17,7 @@ import time
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -43,11 +43,11 @@ from .translation import TranslationConfig, build_model
 # %% auto #0
 __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info', 'time_interleaved', 'summarize',
            'compare', 'TorchTranslationModel', 'translation_model', 'copy_torch_translation', 'n_params',
-           'translation_batch', 'make_train_step', 'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token',
-           'gpt_config', 'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
-           'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory',
-           'bench_lora_step', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
-           'profile_summary', 'tnb_bench']
+           'translation_batch', 'adamw_step', 'make_train_step', 'bench_training_step', 'matmul_flops_per_s',
+           'gpt_flops_per_token', 'gpt_config', 'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair',
+           'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step',
+           'lora_step_memory', 'bench_lora_step', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios',
+           'profile_table', 'profile_summary', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -148,8 +148,8 @@ class TorchTranslationModel(nn.Module):
     ):
         super().__init__()
         c = TranslationConfig(**sizes)
-        d_model, self.pad_id = c.d_model, DEFAULT_PAD_ID
-        self.d_model = d_model
+        d_model = self.d_model = c.d_model
+        self.pad_id = DEFAULT_PAD_ID
         self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=self.pad_id)
         self.register_buffer("pe", sinusoidal_encoding(512, d_model)[None], persistent=False)
         self.dropout = nn.Dropout(c.dropout)
@@ -245,6 +245,23 @@ def translation_batch(
     return src, tgt[:, :-1], tgt[:, 1:]
 
 # %% ../nbs/appendix/01_performance.ipynb #4160d11b
+def adamw_step(
+    params: Iterable[Tensor], loss_of: Callable[[], Tensor], lr: float
+) -> Callable[[], float]:
+    """A function doing one training step: zero the gradients, compute `loss_of()`, backward, AdamW
+    on `params`; it returns the loss. Every timed training step of this appendix is one."""
+    opt = torch.optim.AdamW(params, lr=lr)
+
+    def step() -> float:
+        opt.zero_grad(set_to_none=True)
+        loss = loss_of()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 def make_train_step(
     model: nn.Module,
     src: Tensor,
@@ -256,19 +273,16 @@ def make_train_step(
     """A function doing one training step (forward, loss, backward, AdamW) of `model` on one batch;
     returns the loss."""
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr)
-
-    def step() -> float:
-        opt.zero_grad(set_to_none=True)
-        logits = model(src, tgt_in)
-        loss = F.cross_entropy(
-            logits.flatten(0, 1), tgt_out.flatten(), ignore_index=0, label_smoothing=label_smoothing
-        )
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return adamw_step(
+        model.parameters(),
+        lambda: F.cross_entropy(
+            model(src, tgt_in).flatten(0, 1),
+            tgt_out.flatten(),
+            ignore_index=0,
+            label_smoothing=label_smoothing,
+        ),
+        lr,
+    )
 
 
 def bench_training_step(
@@ -670,16 +684,7 @@ def lora_step(side: str, model: nn.Module, batch: Tensor, r: int = 8, lr: float 
         logits_of = lambda: model(input_ids=x).logits
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr)
-
-    def step() -> float:
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(logits_of().flatten(0, 1), y.flatten())
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return adamw_step(params, lambda: F.cross_entropy(logits_of().flatten(0, 1), y.flatten()), lr)
 
 
 def lora_step_memory(
@@ -703,7 +708,8 @@ def lora_step_memory(
         return dict(side=side, step_mb=None)
     before = rss_mb()
     step(), step()
-    return dict(side=side, before_mb=before, peak_mb=peak_rss_mb(), step_mb=peak_rss_mb() - before)
+    peak = peak_rss_mb()
+    return dict(side=side, before_mb=before, peak_mb=peak, step_mb=peak - before)
 
 
 def bench_lora_step(

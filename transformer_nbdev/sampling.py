@@ -282,11 +282,10 @@ def step_function(
 
 
 _GENERATE_TOKENS = inspect.signature(generate_tokens).parameters
-_CHECKED = ("temperature", "top_k", "top_p", "num_beams", "length_penalty")
-# the settings `Transformer.generate` passes through to `generate_tokens`, with their defaults
-DECODING_SETTINGS = {
-    k: _GENERATE_TOKENS[k].default for k in (*_CHECKED, "do_sample", "generator")
-}
+# the settings `Transformer.generate` passes through to `generate_tokens`, with their defaults: all
+# of its arguments but the ones the model supplies
+_SUPPLIED = ("step_fn", "prefix", "max_new_tokens", "eos_id", "pad_id", "caches")
+DECODING_SETTINGS = {k: p.default for k, p in _GENERATE_TOKENS.items() if k not in _SUPPLIED}
 
 
 @patch
