@@ -46,8 +46,8 @@ __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'mac
            'translation_batch', 'adamw_step', 'make_train_step', 'bench_training_step', 'matmul_flops_per_s',
            'gpt_flops_per_token', 'gpt_config', 'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair',
            'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step',
-           'lora_step_memory', 'bench_lora_step', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios',
-           'profile_table', 'profile_summary', 'tnb_bench']
+           'lora_step_memory', 'bench_lora_step', 'decoding_projections', 'bench_compile', 'bench_techniques',
+           'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -412,7 +412,7 @@ def bench_generation_cache(
     config: GPTConfig | None = None,
     prompt_len: int = 16,
     new_tokens: int = 256,
-    repeats: int = 3,
+    repeats: int = 5,
     warmup: int = 1,
     target: float = 0.2,
 ) -> dict:
@@ -780,6 +780,122 @@ def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[],
     return run
 
 
+def decoding_projections(
+    quick: bool = False, repeats: int = 5, generator: torch.Generator | None = None
+) -> list[dict]:
+    """One decoding step's query/key/value and gate/up projections at SmolLM2's sizes, fused into
+    one matrix per layer against separate matrices: two rows."""
+    n_layers, d_model, d_kv, d_ff = (2, 32, 16, 64) if quick else (30, 576, 192, 1536)
+    passes = 1 if quick else 10  # a pass over 30 layers takes about a millisecond
+    x = torch.randn(1, 1, d_model, generator=generator)
+
+    def layers(*sizes: int) -> list[list[Tensor]]:
+        return [
+            [torch.randn(n, d_model, generator=generator) for n in sizes] for _ in range(n_layers)
+        ]
+
+    rows = []
+    for name, separate, labels in (
+        ("QKV projection, decoding step", layers(d_model, d_kv, d_kv), ("W_qkv", "W_q, W_k, W_v")),
+        ("gate and up projections, decoding step", layers(d_ff, d_ff), ("[W_1; V]", "W_1, V")),
+    ):
+        fused = [torch.cat(ws) for ws in separate]
+
+        def run_separate(separate=separate) -> list[list[Tensor]]:
+            return [[F.linear(x, w) for w in ws] for ws in separate]
+
+        def run_fused(fused=fused) -> list[Tensor]:
+            return [F.linear(x, w) for w in fused]
+
+        with torch.inference_mode():
+            diff = max(
+                (a - torch.cat(b, -1)).abs().max().item()
+                for a, b in zip(run_fused(), run_separate())
+            )
+            t = time_interleaved(
+                {
+                    "fused": lambda: [run_fused() for _ in range(passes)],
+                    "separate": lambda: [run_separate() for _ in range(passes)],
+                },
+                repeats,
+            )
+        rows.append(
+            compare(
+                name,
+                t["fused"],
+                t["separate"],
+                ours_label=f"one fused {labels[0]}",
+                reference_label=f"separate {labels[1]}",
+                max_abs_diff=diff,
+                shape=[n_layers, d_model, d_kv, d_ff],
+                passes=passes,
+            )
+        )
+    return rows
+
+
+def bench_compile(quick: bool = False, repeats: int = 5) -> list[dict]:
+    """`torch.compile` as an option for chapter 8's GPT at the Shakespeare size: cached greedy
+    generation (prefill and decoding steps) and a training step, compiled against eager; each row
+    records the seconds the first compiled call took. Compiling takes a minute even for a tiny
+    model, so `quick=True` measures nothing and returns no rows."""
+    if quick:
+        return []
+    g = torch.Generator().manual_seed(0)
+    config, rows = gpt_config(), []
+    torch.manual_seed(0)
+    model = GPT(config).eval()
+    compiled = copy.deepcopy(model)
+    compiled.compile(dynamic=True)  # one graph for every prompt length and cache length
+    prompt = torch.randint(0, config.vocab_size, (1, 16), generator=g)
+
+    def generate(m: GPT) -> Tensor:
+        with torch.inference_mode():
+            return m.generate(prompt, 256, temperature=0)
+
+    start = time.perf_counter()
+    first = generate(compiled)
+    compile_s = time.perf_counter() - start
+    t = time_interleaved(
+        {"compiled": lambda: generate(compiled), "eager": lambda: generate(model)}, repeats
+    )
+    rows.append(
+        compare(
+            "torch.compile: cached generation, 256 tokens",
+            t["compiled"],
+            t["eager"],
+            ours_label="compile(dynamic=True)",
+            reference_label="eager",
+            same_tokens=torch.equal(first, generate(model)),
+            compile_s=compile_s,
+        )
+    )
+    model = GPT(config).train()
+    compiled = copy.deepcopy(model)
+    compiled.compile()
+    x, y = (torch.randint(0, config.vocab_size, (8, 256), generator=g) for _ in range(2))
+    steps = {}
+    for name, m in (("compiled", compiled), ("eager", model)):
+        steps[name] = adamw_step(m.parameters(), lambda m=m: m(x, y)[1], lr=3e-4)
+    start = time.perf_counter()
+    loss_compiled = steps["compiled"]()
+    compile_s = time.perf_counter() - start
+    loss_eager = steps["eager"]()
+    t = time_interleaved(steps, max(2, repeats // 2))
+    rows.append(
+        compare(
+            "torch.compile: GPT training step",
+            t["compiled"],
+            t["eager"],
+            ours_label="compile()",
+            reference_label="eager",
+            first_loss_diff=abs(loss_compiled - loss_eager),
+            compile_s=compile_s,
+        )
+    )
+    return rows
+
+
 def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     """Each technique against its readable (or default) counterpart: rows with ratio = fast /
     baseline time."""
@@ -839,6 +955,9 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
             shape=[n_tok, d_model],
         )
     )
+    # the same fusion in one decoding step of SmolLM2 (one position, 30 layers): every layer's
+    # matrices are distinct, as in the model, so each is read from memory, not from a warm cache
+    rows += decoding_projections(quick, repeats, g)
     # inference_mode against no_grad, cached greedy generation of chapter 8's GPT
     config = (
         gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()
@@ -907,7 +1026,7 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
             reference_label="float32",
         )
     )
-    return rows
+    return rows + bench_compile(quick, repeats)
 
 # %% ../nbs/appendix/01_performance.ipynb #0bd0935e
 BENCHMARKS = ("train", "mfu", "cache", "smollm2", "tokenizer", "lora", "techniques")

@@ -257,6 +257,7 @@ def forward(
     | None = None,
     positions: Tensor
     | None = None,  # (B, T) or (T,) position ids; None: start_pos, start_pos + 1, ...
+    logits_to_keep: int = 0,  # > 0: logits of the last `logits_to_keep` positions only (as HF)
 ) -> tuple[Tensor, Tensor | None]:
     """Logits (B, T, vocab_size) and, given `targets`, the mean cross-entropy over the counted
     positions.
@@ -282,6 +283,13 @@ def forward(
         x = self.pos_emb(x, start_pos, positions=positions)
     x = self.drop(x)
     x = self.run_layers(x, mask=mask, caches=caches, positions=positions)  # blocks, final norm
+    if check_int("logits_to_keep", logits_to_keep, min=0):  # generation needs the last one only
+        if targets is not None:
+            raise ValueError(
+                f"logits_to_keep={logits_to_keep} drops positions that targets need: "
+                "use logits_to_keep=0 with targets"
+            )
+        x = x[:, -logits_to_keep:]
     logits = self.lm_head(x)
     loss = None
     if targets is not None:
@@ -393,6 +401,9 @@ def generate(
     if attention_mask is not None:
         attention_mask = _left_padding_mask(attention_mask, idx)
     caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
+    if attention_mask is not None:  # built once; each step takes slices of it
+        keys_all = F.pad(attention_mask, (0, max_new_tokens), value=True)  # generated: real
+        positions_all = (keys_all.cumsum(-1) - 1).clamp(min=0)  # real tokens before each one
 
     fed = 0  # tokens fed through the caches so far (a cache may hold more, e.g. virtual tokens)
 
@@ -404,11 +415,14 @@ def generate(
             tokens = tokens[:, -self.max_seq_len :]  # the sliding window
         mask = positions = None
         if attention_mask is not None:  # padding is no key; positions count real tokens only
-            keys = F.pad(attention_mask, (0, seen - idx.shape[1]), value=True)  # generated: real
-            keys = keys[:, -(seen if caches is not None else tokens.shape[1]) :]
-            positions = (keys.cumsum(-1) - 1).clamp(min=0)[:, -tokens.shape[1] :]
+            if caches is not None:  # every key so far
+                keys = keys_all[:, :seen]
+                positions = positions_all[:, seen - tokens.shape[1] : seen]
+            else:  # the window: its positions count from its own first real token
+                keys = keys_all[:, seen - tokens.shape[1] : seen]
+                positions = (keys.cumsum(-1) - 1).clamp(min=0)
             mask = keys[:, None, None, :]  # (B, 1, 1, T_k)
-        logits = self(tokens, caches=caches, mask=mask, positions=positions)[0]
+        logits = self(tokens, caches=caches, mask=mask, positions=positions, logits_to_keep=1)[0]
         return logits[:, -1].float().log_softmax(-1)
 
     was_training = self.training

@@ -209,8 +209,8 @@ def forward(
                 f"(B, n_heads, T_q, T_k) = {full}"
             )
 
-    if is_causal and mask is None and T_q == 1:
-        is_causal = False  # one newest query sees every key so far
+    if is_causal and T_q == 1:
+        is_causal = False  # one newest query sees every key so far: no causal mask to build
     attn_mask = mask
     if is_causal:
         causal = make_causal_mask(T_q, T_k, device=query.device)
@@ -236,10 +236,9 @@ def forward(
         elif attn_mask is None:
             out = F.scaled_dot_product_attention(Q, K, V, dropout_p=dropout_p, enable_gqa=gqa)
         else:
-            K, V = repeat_kv(K, self.n_rep), repeat_kv(V, self.n_rep)  # (B, h, T_k, d_k)
             visible = attn_mask.any(dim=-1, keepdim=True)  # rows with at least one key
             out = F.scaled_dot_product_attention(
-                Q, K, V, attn_mask=attn_mask | ~visible, dropout_p=dropout_p
+                Q, K, V, attn_mask=attn_mask | ~visible, dropout_p=dropout_p, enable_gqa=gqa
             )
             out = out.masked_fill(~visible, 0.0)  # fully masked rows: zeros, as chapter 2
     out = out.transpose(1, 2).reshape(
