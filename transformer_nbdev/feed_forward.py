@@ -14,6 +14,7 @@ import warnings
 import torch
 from torch import nn
 from .embeddings import check_float, check_int
+from .positional_encoding import Dropout
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #d15ca8f0
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -56,7 +57,7 @@ class PositionwiseFeedForward(nn.Module):
             warnings.filterwarnings("ignore", "Initializing zero-element tensors")
             self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
             self.activation = get_activation(activation)
-            self.dropout = nn.Dropout(dropout)
+            self.dropout = Dropout(dropout)
             self.W_2 = nn.Linear(d_ff, d_model, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -98,7 +99,7 @@ class GLUFeedForward(nn.Module):
         self.W_1 = nn.Linear(d_model, self.d_ff, bias=bias)  # gate projection W
         self.V = nn.Linear(d_model, self.d_ff, bias=bias)  # up (value) projection V
         self.activation = get_activation(activation)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.W_2 = nn.Linear(self.d_ff, d_model, bias=bias)  # down projection W_2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -31,7 +31,7 @@ from transformer_nbdev.feed_forward import (
 )
 from .multi_head_attention import KVCache, MultiHeadAttention
 from .normalization import NORM_KINDS, SublayerConnection, make_norm
-from .positional_encoding import LearnedPositionalEncoding, RotaryEmbedding
+from .positional_encoding import Dropout, LearnedPositionalEncoding, RotaryEmbedding
 from .sampling import generate_tokens
 from .embeddings import check_float, check_int
 from .embeddings import check_tensor
@@ -218,7 +218,7 @@ class GPT(LayerStack):
                 None,
                 RotaryEmbedding(c.d_model // c.n_heads, c.max_seq_len, c.rope_base),
             )
-        self.drop = nn.Dropout(c.dropout)
+        self.drop = Dropout(c.dropout)
         self.layers = nn.ModuleList([Block(c, self.rope) for _ in range(c.n_layers)])
         self.norm = make_norm(c.norm, c.d_model, eps=c.norm_eps, bias=c.bias)
         self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)

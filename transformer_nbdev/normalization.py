@@ -10,6 +10,7 @@ from typing import Callable
 import torch
 from torch import nn
 from .embeddings import check_float, check_int
+from .positional_encoding import Dropout
 
 # %% ../nbs/foundations/04b_normalization.ipynb #8c1cc350
 class RMSNorm(nn.Module):
@@ -75,7 +76,7 @@ class SublayerConnection(nn.Module):
         super().__init__()
         self.norm_first = norm_first
         self.norm = make_norm(norm, d_model, eps, bias=bias)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(
         self,

@@ -20,6 +20,7 @@ from transformer_nbdev.embeddings import (
     warn_renamed,
 )
 from transformer_nbdev.positional_encoding import (
+    Dropout,
     PositionalEncoding,
     LearnedPositionalEncoding,
     RotaryEmbedding,
@@ -203,7 +204,7 @@ class Transformer(nn.Module):
         else:
             self.pos_encoding = None
         # used alone with rotary, where no position vector is added
-        self.embed_dropout = nn.Dropout(c.dropout)
+        self.embed_dropout = Dropout(c.dropout)
         layer = c.layer_config()
         self.encoder = TransformerEncoder(c.n_encoder_layers, layer, rope=self.rope)
         self.decoder = TransformerDecoder(c.n_decoder_layers, layer, rope=self.rope)
