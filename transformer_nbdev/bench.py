@@ -868,6 +868,8 @@ def bench_batch_generation(
         reference_tokens_per_s=tokens["ref"] / sum(times["ref"]),
         identical_answers=sum(same) / len(same),
         differing=sorted(order[i] for i, s in enumerate(same) if not s),  # indices of prompts
+        times=dict(ours=times["ours"], reference=times["ref"]),  # seconds of each batch
+        batch_shapes=[list(b["input_ids"].shape) for b in batches],
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #4e2be99b
@@ -884,8 +886,8 @@ class _CountingLoss:
 
 
 def bench_multi30k(
-    steps: int = 28,  # optimizer steps per round and side (168 batches in an epoch: 6 rounds)
-    rounds: int | None = None,  # None: as many as one epoch takes
+    steps: int = 14,  # optimizer steps per round and side
+    rounds: int | None = 6,  # None: as many as one epoch takes (168 batches)
     quick: bool = False,  # 300 training pairs, a tiny model and vocabulary, 2 rounds of 2 steps
     **overrides,  # fields of chapter 7's `TranslationConfig` (sizes, batch_tokens, seed, ...)
 ) -> dict:
@@ -974,6 +976,8 @@ def bench_multi30k(
         target_tokens=sum(tokens["ours"]),
         ours_tokens_per_s=sum(tokens["ours"]) / sum(times["ours"]),
         reference_tokens_per_s=sum(tokens["ref"]) / sum(times["ref"]),
+        times=dict(ours=times["ours"], reference=times["ref"]),  # seconds of each round
+        round_tokens=tokens["ours"],
         first_losses=first,
         last_losses={k: t.history["train_loss"][-1] for k, t in trainers.items()},
         data_s=data_s,
