@@ -46,8 +46,9 @@ __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'BENCHMARKS', 'MATMUL_OPS', 'mac
            'translation_batch', 'adamw_step', 'make_train_step', 'bench_training_step', 'matmul_flops_per_s',
            'gpt_flops_per_token', 'gpt_config', 'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair',
            'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step',
-           'lora_step_memory', 'bench_lora_step', 'decoding_projections', 'bench_compile', 'bench_techniques',
-           'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary', 'tnb_bench']
+           'lora_step_memory', 'bench_lora_step', 'bench_batch_generation', 'bench_multi30k', 'decoding_projections',
+           'bench_compile', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
+           'profile_summary', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -773,6 +774,225 @@ def bench_lora_step(
     )
 
 
+# %% ../nbs/appendix/01_performance.ipynb #f19edb53
+def _new_tokens(new: Tensor, eos_id: int | None) -> list[list[int]]:
+    "Each row's generated ids up to and including its first `eos_id` (after it: padding)."
+    rows = []
+    for ids in new.tolist():
+        if eos_id is not None and eos_id in ids:
+            ids = ids[: ids.index(eos_id) + 1]
+        rows.append(ids)
+    return rows
+
+
+def bench_batch_generation(
+    batch_size: int = 8,  # prompts per `generate` call (chapter 13's setting)
+    max_new_tokens: int = 96,  # chapter 13's setting
+    warmup: int = 1,  # untimed batches first (each side generates them once)
+    quick: bool = False,  # a tiny random LLaMA pair and 12 random prompts
+    models: tuple | None = None,  # SmolLM2 pair from `load_smollm2_pair`, if already loaded
+    n_records: int | None = None,  # the first test records only (None: all 110)
+) -> dict:
+    """Greedy answers to chapter 13's test instructions, `batch_size` left-padded prompts per call:
+    our `GPT.generate(attention_mask=...)` against `LlamaForCausalLM.generate`; one round per
+    batch, tokens per second, share of identical answers."""
+    from functools import partial
+
+    from transformer_nbdev.instruction_data import (
+        Example,
+        load_instruction_splits,
+        pad_examples,
+        prompt_ids,
+    )
+
+    if quick:
+        model, hf = tiny_llama_pair()
+        g = torch.Generator().manual_seed(0)
+        lengths = torch.randint(3, 12, (12,), generator=g).tolist()
+        prompts = [torch.randint(3, 256, (n,), generator=g).tolist() for n in lengths]
+        probe = model.generate(torch.tensor(prompts[:1]), 3, temperature=0)
+        eos_id, pad_id = int(probe[0, -1]), 0  # a token the model does produce: rows stop
+        batch_size, max_new_tokens = min(batch_size, 4), min(max_new_tokens, 8)
+    else:
+        model, tok, hf = models or load_smollm2_pair()
+        prompts = [prompt_ids(r, tok) for r in load_instruction_splits()["test"][:n_records]]
+        eos_id, pad_id = tok.eos_id, tok.pad_id
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # as generate_answers
+    batches = [
+        pad_examples(
+            [Example(prompts[i], [-100] * len(prompts[i])) for i in order[s : s + batch_size]],
+            pad_id,
+            side="left",
+        )
+        for s in range(0, len(order), batch_size)
+    ]
+    out = {}
+
+    def ours(b: dict):
+        with torch.inference_mode():
+            out["ours"] = model.generate(
+                b["input_ids"],
+                max_new_tokens,
+                temperature=0,
+                eos_id=eos_id,
+                attention_mask=b["attention_mask"],
+            )
+
+    def ref(b: dict):
+        with torch.inference_mode():
+            out["ref"] = hf.generate(
+                b["input_ids"],
+                attention_mask=b["attention_mask"].long(),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                eos_token_id=eos_id,
+                pad_token_id=pad_id,
+            )
+
+    for b in batches[:warmup]:
+        ours(b), ref(b)
+    times, tokens, same = {"ours": [], "ref": []}, {"ours": 0, "ref": 0}, []
+    for i, b in enumerate(batches):  # one round per batch, the order swapped every batch
+        fns = {"ours": partial(ours, b), "ref": partial(ref, b)}
+        t = time_interleaved(fns if i % 2 == 0 else dict(reversed(fns.items())), 1, warmup=0)
+        new = {k: _new_tokens(v[:, b["input_ids"].shape[1] :], eos_id) for k, v in out.items()}
+        for k in times:
+            times[k] += t[k]
+            tokens[k] += sum(map(len, new[k]))
+        same += [a == r for a, r in zip(new["ours"], new["ref"])]
+    return compare(
+        f"batch generation, {len(prompts)} prompts ({'tiny LLaMA' if quick else 'SmolLM2-135M'})",
+        times["ours"],
+        times["ref"],
+        target=1.0,
+        reference_label="transformers LlamaForCausalLM",
+        unit="s/batch",
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        batches=len(batches),
+        new_tokens=tokens,
+        ours_tokens_per_s=tokens["ours"] / sum(times["ours"]),
+        reference_tokens_per_s=tokens["ref"] / sum(times["ref"]),
+        identical_answers=sum(same) / len(same),
+        differing=sorted(order[i] for i, s in enumerate(same) if not s),  # indices of prompts
+        times=dict(ours=times["ours"], reference=times["ref"]),  # seconds of each batch
+        batch_shapes=[list(b["input_ids"].shape) for b in batches],
+    )
+
+# %% ../nbs/appendix/01_performance.ipynb #4e2be99b
+class _CountingLoss:
+    "A `loss_fn` that also adds up the tokens (non-padding targets) of the batches it sees."
+
+    def __init__(self, loss_fn: Callable):
+        self.loss_fn, self.tokens = loss_fn, 0
+
+    def __call__(self, model: nn.Module, batch) -> tuple[Tensor, int]:
+        loss, n = self.loss_fn(model, batch)
+        self.tokens += int(n)
+        return loss, n
+
+
+def bench_multi30k(
+    steps: int = 14,  # optimizer steps per round and side
+    rounds: int | None = 6,  # None: as many as one epoch takes (168 batches)
+    quick: bool = False,  # 300 training pairs, a tiny model and vocabulary, 2 rounds of 2 steps
+    **overrides,  # fields of chapter 7's `TranslationConfig` (sizes, batch_tokens, seed, ...)
+) -> dict:
+    """Chapter 7's Multi30k training through its pipeline (encoded dataset, bucketed `DataLoader`,
+    `Seq2SeqLoss`, `Trainer`: AdamW, clipping, warm-up + cosine), our `Transformer` against
+    `nn.Transformer` from the same weights on the same batches, in interleaved rounds of `steps`
+    updates: target tokens per second."""
+    from functools import partial
+
+    from torch.utils.data import DataLoader
+    from transformer_nbdev.batching import BucketBatchSampler, TranslationDataset, collate_batch
+    from transformer_nbdev.tokenizer import BPETokenizer
+    from transformer_nbdev.training import Seq2SeqLoss, TrainConfig, Trainer, seed_everything
+    from transformer_nbdev.translation import load_pairs
+
+    if quick:
+        tiny = dict(vocab_size=400, d_model=32, n_heads=4, n_layers=1, d_ff=64, batch_tokens=600)
+        overrides = tiny | dict(max_train_pairs=300) | overrides
+        steps, rounds = min(steps, 2), 2
+    c = TranslationConfig(**overrides)
+    seed_everything(c.seed)
+    pairs = load_pairs("train", c)[: c.max_train_pairs]
+    t0 = time.perf_counter()
+    tokenizer = BPETokenizer.train([s for pair in pairs for s in pair], c.vocab_size)
+    data = TranslationDataset(pairs, tokenizer)
+    data_s = time.perf_counter() - t0
+    if tokenizer.pad_id != DEFAULT_PAD_ID:
+        raise ValueError(f"pad_id={tokenizer.pad_id}, but TorchTranslationModel pads with 0")
+    names = ("d_model", "n_heads", "n_layers", "d_ff", "dropout", "norm_first")
+    sizes = {k: getattr(c, k) for k in names}
+    torch.manual_seed(c.seed)
+    ref = TorchTranslationModel(tokenizer.vocab_size, **sizes)
+    ours = build_model(c, tokenizer.vocab_size)
+    with torch.no_grad():  # the chapter's embedding initialization, not nn.Embedding's N(0, 1)
+        ref.embedding.weight.copy_(ours.src_embed.embedding.weight)
+    ours = copy_torch_translation(ours, ref)
+    loss_fn = Seq2SeqLoss(tokenizer.pad_id, c.label_smoothing)
+
+    def loader() -> DataLoader:  # one per side, the same order (the sampler's own seed)
+        sampler = BucketBatchSampler(data.lengths, batch_tokens=c.batch_tokens, seed=c.seed)
+        collate = partial(collate_batch, pad_id=tokenizer.pad_id)
+        return DataLoader(data, batch_sampler=sampler, collate_fn=collate)
+
+    with torch.no_grad():  # dropout off: the same function, the same loss
+        batch = next(iter(loader()))
+        first = {k: loss_fn(m.eval(), batch)[0].item() for k, m in (("ours", ours), ("ref", ref))}
+    config = TrainConfig(
+        epochs=1,
+        lr=c.lr,
+        schedule="cosine",
+        warmup_steps=c.warmup_steps,
+        weight_decay=c.weight_decay,
+        grad_clip=1.0,
+        progress=False,
+        device="cpu",
+    )
+    losses = {k: _CountingLoss(loss_fn) for k in ("ours", "ref")}
+    trainers = {
+        k: Trainer(m, losses[k], loader(), None, config) for k, m in (("ours", ours), ("ref", ref))
+    }
+    n_batches = len(trainers["ours"].train_loader)
+    rounds = rounds or -(-n_batches // steps)
+    times, tokens = {"ours": [], "ref": []}, {"ours": [], "ref": []}
+    for r in range(rounds):  # fit(steps) goes on where the previous round stopped
+        fns = {k: partial(t.fit, steps) for k, t in trainers.items()}
+        t = time_interleaved(fns if r % 2 == 0 else dict(reversed(fns.items())), 1, warmup=0)
+        for k in times:
+            times[k] += t[k]
+            tokens[k].append(losses[k].tokens - sum(tokens[k]))
+    if tokens["ours"] != tokens["ref"]:
+        raise RuntimeError(f"the two sides saw different batches: target tokens {tokens}")
+    n_steps = trainers["ours"].step
+    return compare(
+        f"Multi30k training, {n_steps} steps ({'tiny' if quick else 'chapter 7 model'})",
+        times["ours"],
+        times["ref"],
+        target=1.0,
+        reference_label="nn.Transformer",
+        unit="s/round",
+        steps=n_steps,
+        steps_per_round=steps,
+        rounds=rounds,
+        epoch_batches=n_batches,
+        whole_epoch=n_steps == n_batches,
+        train_pairs=len(pairs),
+        target_tokens=sum(tokens["ours"]),
+        ours_tokens_per_s=sum(tokens["ours"]) / sum(times["ours"]),
+        reference_tokens_per_s=sum(tokens["ref"]) / sum(times["ref"]),
+        times=dict(ours=times["ours"], reference=times["ref"]),  # seconds of each round
+        round_tokens=tokens["ours"],
+        first_losses=first,
+        last_losses={k: t.history["train_loss"][-1] for k, t in trainers.items()},
+        data_s=data_s,
+        config=dict(
+            sizes, vocab_size=tokenizer.vocab_size, batch_tokens=c.batch_tokens, seed=c.seed
+        ),
+    )
+
 # %% ../nbs/appendix/01_performance.ipynb #732793f8
 def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[], None]:
     """A function running fn() forward, then backward from the sum, clearing the gradients of
@@ -1035,7 +1255,17 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     return rows + bench_compile(quick, repeats)
 
 # %% ../nbs/appendix/01_performance.ipynb #0bd0935e
-BENCHMARKS = ("train", "mfu", "cache", "smollm2", "tokenizer", "lora", "techniques")
+BENCHMARKS = (
+    "train",
+    "mfu",
+    "cache",
+    "smollm2",
+    "tokenizer",
+    "lora",
+    "batchgen",
+    "multi30k",
+    "techniques",
+)
 
 
 def run_benchmarks(
@@ -1140,6 +1370,10 @@ def run_benchmarks(
                         quick=quick, models=models, **(dict(repeats=1, warmup=0) if quick else {})
                     )
                 )
+            elif name == "batchgen":
+                results["comparisons"].append(bench_batch_generation(quick=quick, models=models))
+            elif name == "multi30k":
+                results["comparisons"].append(bench_multi30k(quick=quick))
             elif name == "techniques":
                 results["techniques"] = bench_techniques(quick, repeats=1 if quick else 5)
             log(f"[bench] {name} done in {time.perf_counter() - t0:.1f} s")
@@ -1178,6 +1412,11 @@ def results_table(results: dict) -> str:
                 f"{r['ratio']:>6.3f} [{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}] {target:>8}"
             )
             lines.append(f"{'':<38} {r['ours_label'][:22]:>22} {r['reference_label'][:22]:>22}")
+            if "ours_tokens_per_s" in r:
+                lines.append(
+                    f"{'  tokens per second':<38} {r['ours_tokens_per_s']:>22,.1f} "
+                    f"{r['reference_tokens_per_s']:>22,.1f}"
+                )
             m = r.get("memory")
             if m and m.get("ratio") is not None:
                 met = "met" if m["ratio"] <= m["target"] else "MISSED"
@@ -1316,7 +1555,7 @@ def tnb_bench(
     out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
     quick: store_true = False,  # tiny sizes, one or two repetitions (checks the code, < 30 s)
     threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
-    only: str = "",  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,lora,techniques
+    only: str = "",  # comma-separated names of BENCHMARKS (train,mfu,...,techniques)
 ):
     """Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the
     table, write the JSON.
