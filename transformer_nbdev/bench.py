@@ -53,8 +53,8 @@ __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'BENCHMAR
            'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config', 'bench_mfu',
            'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer',
            'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory', 'bench_lora_step', 'load_bnb_nf4',
-           'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step', 'lora_memory_gap',
-           'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary',
+           'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step', 'bench_techniques',
+           'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary', 'lora_memory_gap',
            'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
@@ -771,13 +771,14 @@ def lora_step_memory(
         from torch.profiler import ProfilerActivity, profile
 
         step(), step()
-        with profile(
-            activities=[ProfilerActivity.CPU],
-            profile_memory=True,
-            record_shapes=True,
-            with_stack=True,
-        ) as prof:
-            step()
+        with _quiet_fd2():  # the profiler's lines on stderr
+            with profile(
+                activities=[ProfilerActivity.CPU],
+                profile_memory=True,
+                record_shapes=True,
+                with_stack=True,
+            ) as prof:
+                step()
         with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # (deprecated for CUDA's own tools)
             path = Path(folder) / "timeline.json"
@@ -865,7 +866,9 @@ NF4_AS_BITSANDBYTES = dict(kind="nf4", block_size=64, double_quant=False)  # qua
 
 def load_bnb_nf4(folder: str | os.PathLike) -> nn.Module:
     """`transformers`' LlamaForCausalLM from a Hugging Face folder, the linear layers of its blocks
-    quantized to NF4 on loading by `bitsandbytes` (blocks of 64, float32 compute)."""
+    quantized to NF4 on loading by `bitsandbytes` (blocks of 64, float32 compute). In train mode
+    its layers multiply in float32; in eval mode, on a CPU with AVX-512 bfloat16, `bitsandbytes`
+    repacks the weights in place for its own kernels and multiplies in bfloat16."""
     import transformers
 
     _import_bitsandbytes_quietly()
@@ -892,9 +895,9 @@ def tiny_bnb_llama(hf: nn.Module) -> nn.Module:
 
 # %% ../nbs/appendix/01_performance.ipynb #587d3bbd
 def bnb_nf4_match(bnb_model: nn.Module, float_model: nn.Module) -> dict:
-    """Quantize with the book's `quantize_weight` every weight that `bitsandbytes` holds in 4 bits in
-    `bnb_model`, from the same module of `float_model`: how many layers, codes and scales are equal,
-    and the largest difference of the dequantized weights."""
+    """Quantize with the book's `quantize_weight` every weight that `bitsandbytes` holds in 4
+    bits in `bnb_model`, from the same module of `float_model`: how many layers, codes and scales
+    are equal, and the largest difference of the dequantized weights."""
     import bitsandbytes.functional as bnbf
 
     out = dict(layers=0, equal_codes=0, equal_scales=0, weights=0, codes_differing=0)
@@ -1021,23 +1024,6 @@ def bench_qlora_step(
         batch=batch_info,
     )
     return [vs_bnb, vs_lora]
-
-# %% ../nbs/appendix/01_performance.ipynb #c267f1de
-def lora_memory_gap(quick: bool = False, batch_size: int = 8, seq_len: int = 256) -> dict:
-    """The LoRA step's memory on both sides (MB), each in a fresh process: resident (as
-    `bench_lora_step`), resident with glibc's mmap threshold fixed at 64 KiB, live tensors'
-    peak."""
-    if quick:
-        batch_size, seq_len = min(batch_size, 2), min(seq_len, 32)
-    out = {}
-    for side in ("ours", "peft"):
-        args = (side, quick, batch_size, seq_len, False)
-        out[side] = dict(
-            rss_mb=_step_memory(*args)["step_mb"],
-            rss_mmap_mb=_step_memory(*args, MALLOC_MMAP_THRESHOLD_="65536")["step_mb"],
-            live_mb=_step_memory(*args, live=True)["live_mb"],
-        )
-    return out | dict(batch=dict(sequences=batch_size, tokens=batch_size * seq_len))
 
 # %% ../nbs/appendix/01_performance.ipynb #732793f8
 def _fwd_bwd(fn: Callable[[], Tensor], params: Sequence[Tensor]) -> Callable[[], None]:
@@ -1291,7 +1277,8 @@ def run_benchmarks(
                 results["comparisons"] += bench_qlora_step(
                     quick=quick, models=models, **(dict(repeats=1, warmup=0) if quick else {})
                 )
-                results["lora_memory_gap"] = lora_memory_gap(quick)
+                if not quick:  # (its own quick version runs under the function)
+                    results["lora_memory_gap"] = lora_memory_gap()
             elif name == "techniques":
                 results["techniques"] = bench_techniques(quick, repeats=1 if quick else 5)
             log(f"[bench] {name} done in {time.perf_counter() - t0:.1f} s")
@@ -1458,13 +1445,30 @@ def profile_summary(fn: Callable[[], object]) -> dict:
         aten_calls=sum(e.count for e in events if e.key.startswith("aten::")),
     )
 
+# %% ../nbs/appendix/01_performance.ipynb #c267f1de
+def lora_memory_gap(quick: bool = False, batch_size: int = 8, seq_len: int = 256) -> dict:
+    """The LoRA step's memory on both sides (MB), each in a fresh process: resident (as
+    `bench_lora_step`), resident with glibc's mmap threshold fixed at 64 KiB, live tensors'
+    peak."""
+    if quick:
+        batch_size, seq_len = min(batch_size, 2), min(seq_len, 32)
+    out = {}
+    for side in ("ours", "peft"):
+        args = (side, quick, batch_size, seq_len, False)
+        out[side] = dict(
+            rss_mb=_step_memory(*args)["step_mb"],
+            rss_mmap_mb=_step_memory(*args, MALLOC_MMAP_THRESHOLD_="65536")["step_mb"],
+            live_mb=_step_memory(*args, live=True)["live_mb"],
+        )
+    return out | dict(batch=dict(sequences=batch_size, tokens=batch_size * seq_len))
+
 # %% ../nbs/appendix/01_performance.ipynb #0b19d315
 @command
 def tnb_bench(
     out: str = "bench_results.json",  # where to write the results (JSON, written atomically)
     quick: store_true = False,  # tiny sizes, one or two repetitions (checks the code, < 30 s)
     threads: int = 2,  # torch threads for the timed runs (0: PyTorch's default)
-    only: str = "",  # comma-separated subset of: train,mfu,cache,smollm2,tokenizer,lora,qlora,techniques
+    only: str = "",  # comma-separated: train,mfu,cache,smollm2,tokenizer,lora,qlora,techniques
 ):
     """Benchmark the book's models side by side with PyTorch, transformers and tokenizers; print the
     table, write the JSON.
