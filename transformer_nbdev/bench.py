@@ -1150,7 +1150,7 @@ class _CountingLoss:
 
 
 def bench_multi30k(
-    steps: int = 14,  # optimizer steps per round and side
+    steps: int = 8,  # optimizer steps per round and side
     rounds: int | None = 6,  # None: as many as one epoch takes (168 batches)
     quick: bool = False,  # 300 training pairs, a tiny model and vocabulary, 2 rounds of 2 steps
     **overrides,  # fields of chapter 7's `TranslationConfig` (sizes, batch_tokens, seed, ...)
