@@ -121,7 +121,7 @@ def compare(
     ours: Sequence[float],  # seconds per repetition, our implementation
     reference: Sequence[float],  # seconds per repetition, the reference implementation
     target: float
-    | None = None,  # the per-round ratios' upper quartile must be at most this (None: reported only)
+    | None = None,  # the per-round ratios' upper quartile must be <= this (None: reported only)
     ours_label: str = "ours",
     reference_label: str = "reference",
     **info,

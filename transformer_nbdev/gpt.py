@@ -31,7 +31,11 @@ from transformer_nbdev.feed_forward import (
 )
 from .multi_head_attention import KVCache, MultiHeadAttention
 from .normalization import NORM_KINDS, SublayerConnection, make_norm
-from .positional_encoding import Dropout, LearnedPositionalEncoding, RotaryEmbedding
+from transformer_nbdev.positional_encoding import (
+    Dropout,
+    LearnedPositionalEncoding,
+    RotaryEmbedding,
+)
 from .sampling import generate_tokens
 from .embeddings import check_float, check_int
 from .embeddings import check_tensor
