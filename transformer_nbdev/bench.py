@@ -1162,10 +1162,10 @@ def bench_multi30k(
     from functools import partial
 
     from torch.utils.data import DataLoader
-    from transformer_nbdev.batching import BucketBatchSampler, TranslationDataset, collate_batch
+    from transformer_nbdev.batching import TranslationDataset
     from transformer_nbdev.tokenizer import BPETokenizer
-    from transformer_nbdev.training import Seq2SeqLoss, TrainConfig, Trainer, seed_everything
-    from transformer_nbdev.translation import load_pairs
+    from transformer_nbdev.training import Seq2SeqLoss, Trainer, seed_everything
+    from transformer_nbdev.translation import load_pairs, train_config, translation_loader
 
     if quick:
         tiny = dict(vocab_size=400, d_model=32, n_heads=4, n_layers=1, d_ff=64, batch_tokens=600)
@@ -1191,23 +1191,12 @@ def bench_multi30k(
     loss_fn = Seq2SeqLoss(tokenizer.pad_id, c.label_smoothing)
 
     def loader() -> DataLoader:  # one per side, the same order (the sampler's own seed)
-        sampler = BucketBatchSampler(data.lengths, batch_tokens=c.batch_tokens, seed=c.seed)
-        collate = partial(collate_batch, pad_id=tokenizer.pad_id)
-        return DataLoader(data, batch_sampler=sampler, collate_fn=collate)
+        return translation_loader(data, tokenizer.pad_id, c)
 
     with torch.no_grad():  # dropout off: the same function, the same loss
         batch = next(iter(loader()))
         first = {k: loss_fn(m.eval(), batch)[0].item() for k, m in (("ours", ours), ("ref", ref))}
-    config = TrainConfig(
-        epochs=1,
-        lr=c.lr,
-        schedule="cosine",
-        warmup_steps=c.warmup_steps,
-        weight_decay=c.weight_decay,
-        grad_clip=1.0,
-        progress=False,
-        device="cpu",
-    )
+    config = train_config(c, epochs=1, progress=False, device="cpu")  # the chapter's settings
     losses = {k: _CountingLoss(loss_fn) for k in ("ours", "ref")}
     trainers = {
         k: Trainer(m, losses[k], loader(), None, config) for k, m in (("ours", ours), ("ref", ref))
