@@ -18,6 +18,7 @@ import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
+from unittest import mock
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +35,7 @@ from .finetuning import LORA_TARGETS
 from .gpt import GPT, GPTConfig
 from .hf import HF_TO_GPT, from_hf_llama
 from .lora import apply_lora
+from .multi_head_attention import _ONEDNN_LINEAR, Linear
 from .positional_encoding import sinusoidal_encoding
 from transformer_nbdev.quantization import (
     dequantize_weight,
@@ -47,15 +49,16 @@ from .transformer import DEFAULT_PAD_ID, Transformer
 from .translation import TranslationConfig, build_model
 
 # %% auto #0
-__all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'BENCHMARKS', 'MATMUL_OPS', 'machine_info',
-           'time_interleaved', 'summarize', 'compare', 'TorchTranslationModel', 'translation_model',
+__all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'SMOLLM2_SHAPE', 'BENCHMARKS', 'MATMUL_OPS',
+           'machine_info', 'time_interleaved', 'summarize', 'compare', 'TorchTranslationModel', 'translation_model',
            'copy_torch_translation', 'n_params', 'translation_batch', 'adamw_step', 'make_train_step',
            'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config', 'bench_mfu',
            'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer',
            'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory', 'bench_lora_step', 'load_bnb_nf4',
            'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step', 'bench_batch_generation',
-           'bench_multi30k', 'decoding_projections', 'bench_compile', 'bench_techniques', 'run_benchmarks',
-           'results_table', 'plot_ratios', 'profile_table', 'profile_summary', 'lora_memory_gap', 'tnb_bench']
+           'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'training_kernel', 'bench_compile',
+           'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary',
+           'lora_memory_gap', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -91,6 +94,7 @@ def time_interleaved(
     fns: dict[str, Callable[[], object]],  # name -> function to time (called without arguments)
     repeats: int = 5,  # timed rounds
     warmup: int = 1,  # untimed rounds first
+    first_round: int = 0,  # the number of the first round: a caller timing round by round counts on
 ) -> dict[str, list[float]]:  # name -> seconds of each timed call
     """Time every function once per round, alternating the order between rounds, so that drifts of
     the machine hit all alike."""
@@ -99,7 +103,7 @@ def time_interleaved(
     names, times = list(fns), {name: [] for name in fns}
     gc.collect()
     for r in range(warmup + repeats):
-        for name in names if r % 2 == 0 else names[::-1]:
+        for name in names if (first_round + r) % 2 == 0 else names[::-1]:
             start = time.perf_counter()
             fns[name]()
             if r >= warmup:
@@ -339,16 +343,27 @@ def bench_training_step(
 
 # %% ../nbs/appendix/01_performance.ipynb #428c96db
 def matmul_flops_per_s(
-    sizes: Sequence[int] = (1024, 2048), dtype: torch.dtype = torch.float32, repeats: int = 5
+    sizes: Sequence[int] = (1024, 2048),
+    dtype: torch.dtype = torch.float32,
+    repeats: int = 5,
+    by_kernel: bool = False,  # True: {kernel: {size: FLOP/s}} instead of the best per size
 ) -> dict:
-    """Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size: 2
-    n^3 FLOPs each."""
-    out = {}
+    """Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size (2
+    n^3 FLOPs each), the better of PyTorch's two CPU kernels: the BLAS behind `torch.mm` ("mkl")
+    and, in float32, oneDNN's ("onednn", chapter 3's `Linear`)."""
+    per = {"mkl": {}, "onednn": {}} if _ONEDNN_LINEAR is not None else {"mkl": {}}
+    if dtype != torch.float32:
+        per.pop("onednn", None)
     for n in sizes:
         a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-        t = time_interleaved({"mm": lambda: torch.mm(a, b)}, repeats, warmup=1)["mm"]
-        out[n] = 2 * n**3 / statistics.median(t)
-    return out
+        fns = {"mkl": lambda: torch.mm(a, b)}
+        if "onednn" in per:  # a @ b^T, the layout of nn.Linear's weight
+            fns["onednn"] = lambda: _ONEDNN_LINEAR(a, b, None, "none", [], "")
+        with torch.inference_mode():
+            t = time_interleaved(fns, repeats, warmup=1)
+        for kernel, times in t.items():
+            per[kernel][n] = 2 * n**3 / statistics.median(times)
+    return per if by_kernel else {n: max(k[n] for k in per.values()) for n in sizes}
 
 
 def gpt_flops_per_token(model: GPT, T: int) -> float:
@@ -393,7 +408,8 @@ def bench_mfu(
         model(x, y)[1].backward()
         opt.step()
 
-    peak = matmul_flops_per_s(matmul_sizes)
+    by_kernel = matmul_flops_per_s(matmul_sizes, by_kernel=True)
+    peak = {n: max(k[n] for k in by_kernel.values()) for n in matmul_sizes}
     times = time_interleaved({"step": step}, repeats, warmup)["step"]
     s = summarize(times)
     flops = gpt_flops_per_token(model, T) * batch_size * T
@@ -404,6 +420,8 @@ def bench_mfu(
         flops_per_step=flops,
         achieved_flops_per_s=achieved,
         matmul_flops_per_s={str(k): v for k, v in peak.items()},
+        matmul_by_kernel={k: {str(n): v for n, v in f.items()} for k, f in by_kernel.items()},
+        mfu_by_kernel={k: achieved / max(f.values()) for k, f in by_kernel.items()},
         peak_flops_per_s=max(peak.values()),
         mfu=achieved / max(peak.values()),
         # the MFU of the upper quartile of step times: reached in three steps of four
@@ -1111,7 +1129,7 @@ def bench_batch_generation(
     times, tokens, same = {"ours": [], "ref": []}, {"ours": 0, "ref": 0}, []
     for i, b in enumerate(batches):  # one round per batch, the order swapped every batch
         fns = {"ours": partial(ours, b), "ref": partial(ref, b)}
-        t = time_interleaved(fns if i % 2 == 0 else dict(reversed(fns.items())), 1, warmup=0)
+        t = time_interleaved(fns, 1, warmup=0, first_round=i)
         new = {k: _new_tokens(v[:, b["input_ids"].shape[1] :], eos_id) for k, v in out.items()}
         for k in times:
             times[k] += t[k]
@@ -1206,7 +1224,7 @@ def bench_multi30k(
     times, tokens = {"ours": [], "ref": []}, {"ours": [], "ref": []}
     for r in range(rounds):  # fit(steps) goes on where the previous round stopped
         fns = {k: partial(t.fit, steps) for k, t in trainers.items()}
-        t = time_interleaved(fns if r % 2 == 0 else dict(reversed(fns.items())), 1, warmup=0)
+        t = time_interleaved(fns, 1, warmup=0, first_round=r)
         for k in times:
             times[k] += t[k]
             tokens[k].append(losses[k].tokens - sum(tokens[k]))
@@ -1256,14 +1274,21 @@ def decoding_projections(
     quick: bool = False, repeats: int = 5, generator: torch.Generator | None = None
 ) -> list[dict]:
     """One decoding step's query/key/value and gate/up projections at SmolLM2's sizes, fused into
-    one matrix per layer against separate matrices: two rows."""
+    one matrix per layer against separate matrices, each a chapter 3 `Linear` (so with the kernel
+    it picks for its size): two rows."""
     n_layers, d_model, d_kv, d_ff = (2, 32, 16, 64) if quick else (30, 576, 192, 1536)
     passes = 1 if quick else 10  # a pass over 30 layers takes about a millisecond
     x = torch.randn(1, 1, d_model, generator=generator)
 
-    def layers(*sizes: int) -> list[list[Tensor]]:
+    def linear(w: Tensor) -> Linear:
+        layer = Linear(w.shape[1], w.shape[0], bias=False)
+        layer.weight = nn.Parameter(w, requires_grad=False)
+        return layer
+
+    def layers(*sizes: int) -> list[list[Linear]]:
         return [
-            [torch.randn(n, d_model, generator=generator) for n in sizes] for _ in range(n_layers)
+            [linear(torch.randn(n, d_model, generator=generator)) for n in sizes]
+            for _ in range(n_layers)
         ]
 
     rows = []
@@ -1271,13 +1296,13 @@ def decoding_projections(
         ("QKV projection, decoding step", layers(d_model, d_kv, d_kv), ("W_qkv", "W_q, W_k, W_v")),
         ("gate and up projections, decoding step", layers(d_ff, d_ff), ("[W_1; V]", "W_1, V")),
     ):
-        fused = [torch.cat(ws) for ws in separate]
+        fused = [linear(torch.cat([w.weight for w in ws])) for ws in separate]
 
         def run_separate(separate=separate) -> list[list[Tensor]]:
-            return [[F.linear(x, w) for w in ws] for ws in separate]
+            return [[w(x) for w in ws] for ws in separate]
 
         def run_fused(fused=fused) -> list[Tensor]:
-            return [F.linear(x, w) for w in fused]
+            return [w(x) for w in fused]
 
         with torch.inference_mode():
             diff = max(
@@ -1304,6 +1329,83 @@ def decoding_projections(
             )
         )
     return rows
+
+
+SMOLLM2_SHAPE = dict(
+    vocab_size=49152, d_model=576, n_layers=30, n_heads=9, n_kv_heads=3, d_ff=1536,
+    rope_base=100000.0, norm_eps=1e-5, tie_embeddings=True,
+)  # SmolLM2-135M's sizes, for timing without its weights
+
+
+def decoding_kernel(quick: bool = False, repeats: int = 5, new_tokens: int = 32) -> dict:
+    """Cached greedy generation with SmolLM2's shape (random weights): chapter 3's `Linear`
+    choosing oneDNN for the large weights against `F.linear` (MKL) for all; the same tokens."""
+    shape = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=64)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.llama(**(shape if quick else SMOLLM2_SHAPE), max_seq_len=128)).eval()
+    prompt = torch.randint(0, model.config.vocab_size, (1, 16))
+    # quick: every weight takes oneDNN, so that both kernels run on the tiny model
+    threshold = 0 if quick else Linear.onednn_min_weight
+    out = {}
+
+    def generate(kernel: str, min_weight: int | None) -> Callable[[], None]:
+        def run():
+            with mock.patch.object(Linear, "onednn_min_weight", min_weight):
+                with torch.inference_mode():
+                    out[kernel] = model.generate(prompt, new_tokens, temperature=0)
+
+        return run
+
+    t = time_interleaved(
+        {"onednn": generate("onednn", threshold), "mkl": generate("mkl", None)}, repeats
+    )
+    big = sum(
+        m.weight.numel() >= (threshold or 0) for m in model.modules() if isinstance(m, Linear)
+    )
+    return compare(
+        f"decoding kernel, SmolLM2 shape, {new_tokens} tokens",
+        t["onednn"],
+        t["mkl"],
+        ours_label=f"Linear (oneDNN for {big} weights)",
+        reference_label="F.linear (MKL)",
+        same_tokens=torch.equal(out["onednn"], out["mkl"]),
+        new_tokens=new_tokens,
+    )
+
+
+def training_kernel(quick: bool = False, repeats: int = 5) -> dict:
+    """A training step of comparison 1's translation model (its batch of 96 sentences): chapter 3's
+    `Linear` choosing oneDNN for the large weights against `F.linear` (MKL) for all; same
+    weights."""
+    sizes = dict(d_model=32, n_heads=2, n_layers=1, d_ff=64) if quick else {}
+    vocab = 500 if quick else 8000
+    torch.manual_seed(0)
+    models = {k: translation_model(vocab, **sizes) for k in ("onednn", "mkl")}
+    models["mkl"].load_state_dict(models["onednn"].state_dict())
+    batch = translation_batch(8 if quick else 96, 4 if quick else 20, 8 if quick else 30, vocab)
+    threshold = 0 if quick else Linear.onednn_min_weight  # quick: both kernels on the tiny model
+    steps, losses = {}, {}
+    for kernel, min_weight in (("onednn", threshold), ("mkl", None)):
+        step = make_train_step(models[kernel], *batch)
+
+        def run(step=step, kernel=kernel, min_weight=min_weight):
+            with mock.patch.object(Linear, "onednn_min_weight", min_weight):
+                if kernel in losses:
+                    step()
+                else:  # the first step: the same dropout masks on both sides
+                    torch.manual_seed(0)
+                    losses[kernel] = step()
+
+        steps[kernel] = run
+    t = time_interleaved(steps, repeats, warmup=1)
+    return compare(
+        "training kernel, Multi30k model step",
+        t["onednn"],
+        t["mkl"],
+        ours_label="Linear (oneDNN, large weights)",
+        reference_label="F.linear (MKL)",
+        first_loss_diff=abs(losses["onednn"] - losses["mkl"]),
+    )
 
 
 def bench_compile(quick: bool = False, repeats: int = 5) -> list[dict]:
@@ -1430,6 +1532,9 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     # the same fusion in one decoding step of SmolLM2 (one position, 30 layers): every layer's
     # matrices are distinct, as in the model, so each is read from memory, not from a warm cache
     rows += decoding_projections(quick, repeats, g)
+    # chapter 3's Linear: oneDNN for large weights without gradients, against MKL for all
+    rows.append(decoding_kernel(quick, repeats))
+    rows.append(training_kernel(quick, repeats))
     # inference_mode against no_grad, cached greedy generation of chapter 8's GPT
     config = (
         gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()
@@ -1782,7 +1887,8 @@ def profile_table(
     return prof.key_averages().table(sort_by=sort_by, row_limit=row_limit, max_name_column_width=40)
 
 
-MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+# oneDNN's product is what chapter 3's Linear calls for large weights
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "mkldnn::_linear_pointwise")
 
 
 def profile_summary(fn: Callable[[], object]) -> dict:
@@ -1800,7 +1906,7 @@ def profile_summary(fn: Callable[[], object]) -> dict:
         self_cpu_s=total / 1e6,
         matmul_s=matmul / 1e6,
         matmul_share=matmul / total,
-        aten_calls=sum(e.count for e in events if e.key.startswith("aten::")),
+        op_calls=sum(e.count for e in events if e.key.startswith(("aten::", "mkldnn::"))),
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #c267f1de

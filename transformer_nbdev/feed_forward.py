@@ -14,6 +14,7 @@ import warnings
 import torch
 from torch import nn
 from .embeddings import check_float, check_int
+from .multi_head_attention import Linear
 from .positional_encoding import Dropout
 
 # %% ../nbs/foundations/04_feed_forward.ipynb #d15ca8f0
@@ -55,10 +56,10 @@ class PositionwiseFeedForward(nn.Module):
             warnings.catch_warnings()
         ):  # d_ff=0: torch warns that an empty matrix has nothing to init
             warnings.filterwarnings("ignore", "Initializing zero-element tensors")
-            self.W_1 = nn.Linear(d_model, d_ff, bias=bias)
+            self.W_1 = Linear(d_model, d_ff, bias=bias)
             self.activation = get_activation(activation)
             self.dropout = Dropout(dropout)
-            self.W_2 = nn.Linear(d_ff, d_model, bias=bias)
+            self.W_2 = Linear(d_ff, d_model, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "x: (..., d_model) -> (..., d_model)"
@@ -96,11 +97,11 @@ class GLUFeedForward(nn.Module):
         self.d_ff = (
             glu_d_ff(d_model, multiple_of) if d_ff is None else check_int("d_ff", d_ff, min=1)
         )
-        self.W_1 = nn.Linear(d_model, self.d_ff, bias=bias)  # gate projection W
-        self.V = nn.Linear(d_model, self.d_ff, bias=bias)  # up (value) projection V
+        self.W_1 = Linear(d_model, self.d_ff, bias=bias)  # gate projection W
+        self.V = Linear(d_model, self.d_ff, bias=bias)  # up (value) projection V
         self.activation = get_activation(activation)
         self.dropout = Dropout(dropout)
-        self.W_2 = nn.Linear(self.d_ff, d_model, bias=bias)  # down projection W_2
+        self.W_2 = Linear(self.d_ff, d_model, bias=bias)  # down projection W_2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "x: (..., d_model) -> (..., d_model)"

@@ -29,7 +29,7 @@ from transformer_nbdev.feed_forward import (
     count_parameters,
     make_feed_forward,
 )
-from .multi_head_attention import KVCache, MultiHeadAttention
+from .multi_head_attention import KVCache, Linear, MultiHeadAttention
 from .normalization import NORM_KINDS, SublayerConnection, make_norm
 from transformer_nbdev.positional_encoding import (
     Dropout,
@@ -225,7 +225,7 @@ class GPT(LayerStack):
         self.drop = Dropout(c.dropout)
         self.layers = nn.ModuleList([Block(c, self.rope) for _ in range(c.n_layers)])
         self.norm = make_norm(c.norm, c.d_model, eps=c.norm_eps, bias=c.bias)
-        self.lm_head = nn.Linear(c.d_model, c.vocab_size, bias=False)
+        self.lm_head = Linear(c.d_model, c.vocab_size, bias=False)
         if c.tie_embeddings:
             self.lm_head.weight = self.tok_emb.weight
         self.reset_parameters()
@@ -402,12 +402,11 @@ def generate(
             f"prompt ({idx.shape[1]}) + max_new_tokens ({max_new_tokens}) exceed max_seq_len="
             f"{self.max_seq_len}; use_cache=False slides a window of max_seq_len tokens instead"
         )
-    if attention_mask is not None:
+    if attention_mask is not None:  # checked, then built once; each step takes slices of it
         attention_mask = _left_padding_mask(attention_mask, idx)
-    caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
-    if attention_mask is not None:  # built once; each step takes slices of it
         keys_all = F.pad(attention_mask, (0, max_new_tokens), value=True)  # generated: real
         positions_all = (keys_all.cumsum(-1) - 1).clamp(min=0)  # real tokens before each one
+    caches = self.make_caches(idx.shape[0], idx.shape[1] + max_new_tokens) if use_cache else None
 
     fed = 0  # tokens fed through the caches so far (a cache may hold more, e.g. virtual tokens)
 

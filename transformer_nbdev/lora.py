@@ -20,6 +20,7 @@ from fastcore.basics import patch
 
 from .checkpoint import atomic_write
 from .embeddings import check_finite, check_float, check_int
+from .multi_head_attention import PLAIN_LINEAR
 from torch import Tensor, nn
 
 # %% auto #0
@@ -209,7 +210,7 @@ def apply_lora(
         if isinstance(modules[name], LoRALinear):
             raise ValueError(f"{name} already has a LoRA adapter")
         if (
-            type(modules[name]) is not nn.Linear
+            type(modules[name]) not in PLAIN_LINEAR
             and getattr(type(modules[name]), "linear_like", False) is not True
         ):
             raise ValueError(

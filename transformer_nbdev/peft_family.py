@@ -27,7 +27,7 @@ from transformer_nbdev.lora import (
     lora_config,
     lora_layers,
 )
-from .multi_head_attention import KVCache
+from .multi_head_attention import PLAIN_LINEAR, KVCache
 
 # %% auto #0
 __all__ = ['IA3_TARGETS', 'IA3_FEEDFORWARD', 'ADAPTER_TARGETS', 'PEFT_CONFIG_KEY', 'PEFT_METHODS', 'VirtualTokens',
@@ -233,7 +233,7 @@ def _wrap(model: nn.Module, target_modules, make, what: str) -> nn.Module:
     names = require_target_modules(model, target_modules)
     modules = dict(model.named_modules())
     for name in names:
-        if type(modules[name]) is not nn.Linear:
+        if type(modules[name]) not in PLAIN_LINEAR:
             raise ValueError(
                 f"{name} is a {type(modules[name]).__name__}; {what} wraps nn.Linear layers only"
             )
@@ -380,7 +380,7 @@ def apply_dora(
     names = find_target_modules(model, target_modules)
     modules = dict(model.named_modules())
     for name in names:  # DoRA needs a weight to take the norm of: no 4-bit base
-        if type(modules[name]) is not nn.Linear:
+        if type(modules[name]) not in PLAIN_LINEAR:
             raise ValueError(
                 f"{name} is a {type(modules[name]).__name__}; DoRA adapts nn.Linear only"
             )

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .lora import require_target_modules
+from .multi_head_attention import PLAIN_LINEAR, Linear, linear_product
 from .embeddings import check_finite
 
 # %% auto #0
@@ -290,13 +291,14 @@ class _DequantizedMatmul(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, layer: QuantLinear) -> Tensor:
-        ctx.layer = layer
-        return x @ layer.dequantize().to(x.dtype).T
+        ctx.layer = layer  # the product by chapter 3's choice of kernel, as a float Linear's
+        return linear_product(x, layer.dequantize().to(x.dtype))
 
     @staticmethod
     def backward(ctx, grad_output: Tensor) -> tuple[Tensor, None]:
         # W is frozen: only dL/dx = dL/dy W is needed, and that needs W once more
-        return grad_output @ ctx.layer.dequantize().to(grad_output.dtype), None
+        W = ctx.layer.dequantize().to(grad_output.dtype)
+        return linear_product(grad_output, W.t()), None
 
 
 class QuantLinear(nn.Module):
@@ -428,7 +430,7 @@ def quantize_model(
     weights)."""
     names = require_target_modules(model, target_modules)
     for name in names:
-        if type(model.get_submodule(name)) is not nn.Linear:
+        if type(model.get_submodule(name)) not in PLAIN_LINEAR:
             raise ValueError(
                 f"{name} is a {type(model.get_submodule(name)).__name__}; quantize_model replaces "
                 "nn.Linear layers only"
@@ -456,7 +458,7 @@ def dequantize_model(model: nn.Module) -> nn.Module:
     if not layers:
         raise ValueError(f"{type(model).__name__} has no QuantLinear layers")
     for name, q in layers.items():
-        linear = nn.Linear(
+        linear = Linear(
             q.in_features, q.out_features, bias=q.bias is not None, device=q.codes.device
         )
         with torch.no_grad():

@@ -26,6 +26,7 @@ from transformer_nbdev.positional_encoding import (
     RotaryEmbedding,
 )
 from .attention import _check_mask, make_padding_mask
+from .multi_head_attention import Linear
 # count_parameters is re-exported: the original project imported it from this module
 from .feed_forward import count_parameters  # noqa: F401
 from .encoder import ConfigMapping, LayerConfig, TransformerEncoder, _ffn_kind
@@ -209,7 +210,7 @@ class Transformer(nn.Module):
         self.encoder = TransformerEncoder(c.n_encoder_layers, layer, rope=self.rope)
         self.decoder = TransformerDecoder(c.n_decoder_layers, layer, rope=self.rope)
         # the "pre-softmax linear transformation"
-        self.out_proj = nn.Linear(c.d_model, c.tgt_vocab_size)
+        self.out_proj = Linear(c.d_model, c.tgt_vocab_size)
         self._reset_parameters()
         if c.tie_embeddings:
             self.out_proj.weight = self.tgt_embed.embedding.weight
