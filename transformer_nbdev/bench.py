@@ -346,14 +346,12 @@ def matmul_flops_per_s(
     sizes: Sequence[int] = (1024, 2048),
     dtype: torch.dtype = torch.float32,
     repeats: int = 5,
-    by_kernel: bool = False,  # True: {kernel: {size: FLOP/s}} instead of the best per size
-) -> dict:
+) -> dict[str, dict[int, float]]:  # kernel -> {size: FLOP/s}
     """Measured throughput (FLOP/s, median of `repeats`) of square matrix products of each size (2
-    n^3 FLOPs each), the better of PyTorch's two CPU kernels: the BLAS behind `torch.mm` ("mkl")
-    and, in float32, oneDNN's ("onednn", chapter 3's `Linear`)."""
-    per = {"mkl": {}, "onednn": {}} if _ONEDNN_LINEAR is not None else {"mkl": {}}
-    if dtype != torch.float32:
-        per.pop("onednn", None)
+    n^3 FLOPs each) by each of PyTorch's CPU kernels: the BLAS behind `torch.mm` ("mkl") and, in
+    float32, oneDNN's ("onednn", chapter 3's `Linear`)."""
+    with_onednn = _ONEDNN_LINEAR is not None and dtype == torch.float32
+    per = {"mkl": {}, "onednn": {}} if with_onednn else {"mkl": {}}
     for n in sizes:
         a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
         fns = {"mkl": lambda: torch.mm(a, b)}
@@ -363,7 +361,7 @@ def matmul_flops_per_s(
             t = time_interleaved(fns, repeats, warmup=1)
         for kernel, times in t.items():
             per[kernel][n] = 2 * n**3 / statistics.median(times)
-    return per if by_kernel else {n: max(k[n] for k in per.values()) for n in sizes}
+    return per
 
 
 def gpt_flops_per_token(model: GPT, T: int) -> float:
@@ -408,8 +406,8 @@ def bench_mfu(
         model(x, y)[1].backward()
         opt.step()
 
-    by_kernel = matmul_flops_per_s(matmul_sizes, by_kernel=True)
-    peak = {n: max(k[n] for k in by_kernel.values()) for n in matmul_sizes}
+    by_kernel = matmul_flops_per_s(matmul_sizes)
+    peak = {n: max(k[n] for k in by_kernel.values()) for n in matmul_sizes}  # the better kernel
     times = time_interleaved({"step": step}, repeats, warmup)["step"]
     s = summarize(times)
     flops = gpt_flops_per_token(model, T) * batch_size * T

@@ -132,7 +132,7 @@ def _onednn_applies(x: Tensor, weight: Tensor) -> bool:
 
 class _OneDNNLinearFunction(torch.autograd.Function):
     """x W^T + b by oneDNN, with its gradients: the input's by oneDNN too, the weight's and the
-    bias's by torch (which is as fast for them)."""
+    bias's by torch."""
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -167,7 +167,7 @@ def linear_product(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
 
 class Linear(nn.Linear):
     """`nn.Linear` that multiplies large float32 CPU weights with oneDNN's kernel instead of the
-    BLAS (measured faster here, for a decoding step's few rows and for training's many)."""
+    BLAS (measured faster here for a decoding step's few rows, level in a training step)."""
 
     onednn_min_weight: int | None = 1 << 18  # entries (512 x 512); None: always F.linear
 
