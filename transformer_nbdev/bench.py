@@ -35,7 +35,7 @@ from .finetuning import LORA_TARGETS
 from .gpt import GPT, GPTConfig
 from .hf import HF_TO_GPT, from_hf_llama
 from .lora import apply_lora
-from .multi_head_attention import _ONEDNN_LINEAR, Linear
+from .multi_head_attention import _ONEDNN_LINEAR, Linear, MultiHeadAttention
 from .positional_encoding import sinusoidal_encoding
 from transformer_nbdev.quantization import (
     dequantize_weight,
@@ -45,6 +45,7 @@ from transformer_nbdev.quantization import (
 )
 from .embeddings import warn_renamed
 from .feed_forward import count_parameters
+from .training import make_adamw
 from .transformer import DEFAULT_PAD_ID, Transformer
 from .translation import TranslationConfig, build_model
 
@@ -56,9 +57,9 @@ __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'SMOLLM2_
            'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer',
            'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory', 'bench_lora_step', 'load_bnb_nf4',
            'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step', 'bench_batch_generation',
-           'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'training_kernel', 'bench_compile',
-           'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary',
-           'lora_memory_gap', 'tnb_bench']
+           'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'decoding_fused_qkv', 'training_kernel',
+           'bench_compile', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
+           'profile_summary', 'lora_memory_gap', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -263,8 +264,9 @@ def adamw_step(
     params: Iterable[Tensor], loss_of: Callable[[], Tensor], lr: float
 ) -> Callable[[], float]:
     """A function doing one training step: zero the gradients, compute `loss_of()`, backward, AdamW
-    on `params`; it returns the loss. Every timed training step of this appendix is one."""
-    opt = torch.optim.AdamW(params, lr=lr)
+    on `params` (the training section's `make_adamw`: the fused kernel); it returns the loss. Every
+    timed training step of this appendix is one."""
+    opt = make_adamw(params, lr=lr)
 
     def step() -> float:
         opt.zero_grad(set_to_none=True)
@@ -397,14 +399,9 @@ def bench_mfu(
     config = config or gpt_config()
     torch.manual_seed(0)
     model = GPT(config).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-4)
     x = torch.randint(0, config.vocab_size, (batch_size, T))
     y = torch.randint(0, config.vocab_size, (batch_size, T))
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        model(x, y)[1].backward()
-        opt.step()
+    step = adamw_step(model.parameters(), lambda: model(x, y)[1], lr=3e-4)
 
     by_kernel = matmul_flops_per_s(matmul_sizes)
     peak = {n: max(k[n] for k in by_kernel.values()) for n in matmul_sizes}  # the better kernel
@@ -1371,6 +1368,47 @@ def decoding_kernel(quick: bool = False, repeats: int = 5, new_tokens: int = 32)
     )
 
 
+def decoding_fused_qkv(quick: bool = False, repeats: int = 5) -> list[dict]:
+    """Cached greedy generation with chapter 3's `fused_qkv` (the default of `GPT.generate`) against
+    `MultiHeadAttention.fuse_qkv = False`, for chapter 8's GPT at the Shakespeare size (256 tokens)
+    and SmolLM2's shape with random weights (32 tokens): two rows, the same tokens on both sides."""
+    tiny = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4)
+    gpt = GPTConfig.gpt2(**tiny, max_seq_len=128) if quick else gpt_config()
+    llama = dict(tiny, n_kv_heads=2) if quick else SMOLLM2_SHAPE
+    cases = (
+        ("chapter 8 GPT", gpt, 16 if quick else 256),
+        ("SmolLM2 shape", GPTConfig.llama(**llama, max_seq_len=128), 8 if quick else 32),
+    )
+    rows = []
+    for name, config, new_tokens in cases:
+        torch.manual_seed(0)
+        model = GPT(config).eval()
+        prompt = torch.randint(0, config.vocab_size, (1, 16))
+        out = {}
+
+        def generate(fuse: bool, model=model, prompt=prompt, n=new_tokens) -> Callable[[], None]:
+            def run():
+                with mock.patch.object(MultiHeadAttention, "fuse_qkv", fuse):
+                    with torch.inference_mode():
+                        out[fuse] = model.generate(prompt, n, temperature=0)
+
+            return run
+
+        t = time_interleaved({"fused": generate(True), "separate": generate(False)}, repeats)
+        rows.append(
+            compare(
+                f"fused_qkv, {name}, {new_tokens} tokens",
+                t["fused"],
+                t["separate"],
+                ours_label="one W_qkv copy (fused_qkv)",
+                reference_label="W_q, W_k, W_v",
+                same_tokens=torch.equal(out[True], out[False]),
+                new_tokens=new_tokens,
+            )
+        )
+    return rows
+
+
 def training_kernel(quick: bool = False, repeats: int = 5) -> dict:
     """A training step of comparison 1's translation model (its batch of 96 sentences): chapter 3's
     `Linear` choosing oneDNN for the large weights against `F.linear` (MKL) for all; same
@@ -1532,6 +1570,7 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     rows += decoding_projections(quick, repeats, g)
     # chapter 3's Linear: oneDNN for large weights without gradients, against MKL for all
     rows.append(decoding_kernel(quick, repeats))
+    rows += decoding_fused_qkv(quick, repeats)  # chapter 3's fused_qkv in generation
     rows.append(training_kernel(quick, repeats))
     # inference_mode against no_grad, cached greedy generation of chapter 8's GPT
     config = (

@@ -29,7 +29,7 @@ from transformer_nbdev.feed_forward import (
     count_parameters,
     make_feed_forward,
 )
-from .multi_head_attention import KVCache, Linear, MultiHeadAttention
+from .multi_head_attention import KVCache, Linear, MultiHeadAttention, fused_qkv
 from .normalization import NORM_KINDS, SublayerConnection, make_norm
 from transformer_nbdev.positional_encoding import (
     Dropout,
@@ -431,18 +431,19 @@ def generate(
     was_training = self.training
     self.eval()
     try:
-        return generate_tokens(
-            step_fn,
-            idx,
-            max_new_tokens,
-            temperature,
-            top_k,
-            top_p,
-            eos_id=eos_id,
-            pad_id=0 if eos_id is None else eos_id,
-            caches=caches,
-            generator=generator,
-        )
+        with fused_qkv(self):  # one stacked W_qkv per layer while decoding (chapter 3)
+            return generate_tokens(
+                step_fn,
+                idx,
+                max_new_tokens,
+                temperature,
+                top_k,
+                top_p,
+                eos_id=eos_id,
+                pad_id=0 if eos_id is None else eos_id,
+                caches=caches,
+                generator=generator,
+            )
     finally:
         self.train(was_training)
 

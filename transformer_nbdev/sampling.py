@@ -12,6 +12,7 @@ import torch
 from fastcore.basics import patch
 from torch import Tensor
 from .embeddings import check_float, check_int, renamed_kwargs
+from .multi_head_attention import fused_qkv
 from transformer_nbdev.transformer import (
     DEFAULT_BOS_ID,
     DEFAULT_EOS_ID,
@@ -334,8 +335,8 @@ def generate(
         )
     was_training = self.training
     self.eval()
-    try:
-        with torch.no_grad():
+    try:  # the decoder's self-attention projects with one stacked W_qkv (chapter 3)
+        with torch.no_grad(), fused_qkv(self.decoder):
             memory, memory_mask = self.encode(src), self.src_mask(src)
             B, S, K = src.shape[0], src.shape[1], s["num_beams"]
             if K > 1:  # one copy of the memory per beam, beam-major: row b * K + k

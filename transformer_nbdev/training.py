@@ -6,9 +6,9 @@
 __all__ = ['SCHEDULES', 'CALLBACK_EVENTS', 'HISTORY_KEYS', 'CHECKPOINT_FORMAT', 'MODEL_FILE', 'STATE_FILE', 'seed_everything',
            'get_rng_state', 'set_rng_state', 'noam_lr', 'noam_scheduler', 'cosine_lr', 'LRSchedule',
            'LabelSmoothingLoss', 'copy_task_batch', 'progress_bar', 'train_copy_task', 'sequences_equal',
-           'set_activation_checkpointing', 'TrainConfig', 'default_device', 'to_device', 'make_optimizer', 'Trainer',
-           'Callback', 'average_state_dicts', 'KeepBest', 'AverageLast', 'save_checkpoint', 'load_trainer_state',
-           'load_checkpoint', 'init_distributed', 'Seq2SeqLoss', 'plot_history']
+           'set_activation_checkpointing', 'TrainConfig', 'default_device', 'to_device', 'make_adamw', 'make_optimizer',
+           'Trainer', 'Callback', 'average_state_dicts', 'KeepBest', 'AverageLast', 'save_checkpoint',
+           'load_trainer_state', 'load_checkpoint', 'init_distributed', 'Seq2SeqLoss', 'plot_history']
 
 # %% ../nbs/foundations/07g_training.ipynb #0b8c71c4
 import collections
@@ -484,6 +484,18 @@ def to_device(batch: Any, device: torch.device) -> Any:
     return batch
 
 # %% ../nbs/foundations/07g_training.ipynb #844412a4
+def make_adamw(params, **kwargs) -> torch.optim.AdamW:
+    """`torch.optim.AdamW(params, **kwargs)` with the fused kernel, or the default implementation
+    where a parameter has no fused kernel (its dtype or device)."""
+    params = list(params)  # tensors or parameter groups; an iterator is read once
+    try:
+        return torch.optim.AdamW(params, fused=True, **kwargs)
+    except RuntimeError as e:
+        if "fused" not in str(e):  # only "no fused kernel for these parameters" means: the default
+            raise
+        return torch.optim.AdamW(params, **kwargs)
+
+
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
     """AdamW over the trainable parameters of `model`; weight decay on parameters of 2 or more
     dimensions only."""
@@ -492,7 +504,7 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.AdamW:
         {"params": [p for p in params if p.ndim >= 2], "weight_decay": config.weight_decay},
         {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(
+    return make_adamw(
         [g for g in groups if g["params"]], lr=config.lr, betas=config.betas, eps=config.eps
     )
 
