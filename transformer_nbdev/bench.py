@@ -53,13 +53,13 @@ from .translation import TranslationConfig, build_model
 __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'SMOLLM2_SHAPE', 'BENCHMARKS', 'MATMUL_OPS',
            'machine_info', 'time_interleaved', 'summarize', 'compare', 'TorchTranslationModel', 'translation_model',
            'copy_torch_translation', 'n_params', 'translation_batch', 'adamw_step', 'make_train_step',
-           'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config', 'bench_mfu',
-           'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe', 'bench_tokenizer',
-           'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory', 'bench_lora_step', 'load_bnb_nf4',
-           'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step', 'bench_batch_generation',
-           'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'decoding_fused_qkv', 'training_kernel',
-           'bench_compile', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table',
-           'profile_summary', 'lora_memory_gap', 'tnb_bench']
+           'bench_training_step', 'matmul_flops_per_s', 'gpt_flops_per_token', 'gpt_config', 'gpt_train_step',
+           'bench_mfu', 'bench_generation_cache', 'load_smollm2_pair', 'bench_smollm2', 'train_hf_bpe',
+           'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory',
+           'bench_lora_step', 'load_bnb_nf4', 'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step',
+           'bench_batch_generation', 'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'decoding_fused_qkv',
+           'training_kernel', 'bench_compile', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios',
+           'profile_table', 'profile_summary', 'lora_memory_gap', 'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -385,6 +385,19 @@ def gpt_config(**overrides) -> GPTConfig:
     return GPTConfig.gpt2(**{**SHAKESPEARE_GPT, **overrides})
 
 
+def gpt_train_step(
+    config: GPTConfig | None = None, batch_size: int = 8, T: int = 256
+) -> tuple[GPT, Callable[[], float]]:
+    """Chapter 8's GPT (seed 0, in training mode) and a function doing one AdamW training step of it
+    on one random batch of `batch_size` sequences of `T` tokens: the step the MFU measures."""
+    config = config or gpt_config()
+    torch.manual_seed(0)
+    model = GPT(config).train()
+    x = torch.randint(0, config.vocab_size, (batch_size, T))
+    y = torch.randint(0, config.vocab_size, (batch_size, T))
+    return model, adamw_step(model.parameters(), lambda: model(x, y)[1], lr=3e-4)
+
+
 def bench_mfu(
     config: GPTConfig | None = None,
     batch_size: int = 8,
@@ -396,12 +409,8 @@ def bench_mfu(
 ) -> dict:
     """Training-step time of chapter 8's GPT, its achieved FLOP/s, and the MFU against the fp32
     matmul peak measured now."""
-    config = config or gpt_config()
-    torch.manual_seed(0)
-    model = GPT(config).train()
-    x = torch.randint(0, config.vocab_size, (batch_size, T))
-    y = torch.randint(0, config.vocab_size, (batch_size, T))
-    step = adamw_step(model.parameters(), lambda: model(x, y)[1], lr=3e-4)
+    model, step = gpt_train_step(config, batch_size, T)
+    config = model.config
 
     by_kernel = matmul_flops_per_s(matmul_sizes)
     peak = {n: max(k[n] for k in by_kernel.values()) for n in matmul_sizes}  # the better kernel
@@ -1332,27 +1341,49 @@ SMOLLM2_SHAPE = dict(
 )  # SmolLM2-135M's sizes, for timing without its weights
 
 
-def decoding_kernel(quick: bool = False, repeats: int = 5, new_tokens: int = 32) -> dict:
-    """Cached greedy generation with SmolLM2's shape (random weights): chapter 3's `Linear`
-    choosing oneDNN for the large weights against `F.linear` (MKL) for all; the same tokens."""
-    shape = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=64)
+def _smollm2_shaped(quick: bool) -> GPT:
+    "A GPT of SmolLM2's shape with random weights (seed 0), or a tiny LLaMA-style one if `quick`."
+    tiny = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4, n_kv_heads=2, d_ff=64)
     torch.manual_seed(0)
-    model = GPT(GPTConfig.llama(**(shape if quick else SMOLLM2_SHAPE), max_seq_len=128)).eval()
-    prompt = torch.randint(0, model.config.vocab_size, (1, 16))
-    # quick: every weight takes oneDNN, so that both kernels run on the tiny model
-    threshold = 0 if quick else Linear.onednn_min_weight
+    return GPT(GPTConfig.llama(**(tiny if quick else SMOLLM2_SHAPE), max_seq_len=128)).eval()
+
+
+def _generations_side_by_side(
+    model: GPT,
+    prompt: Tensor,
+    new_tokens: int,
+    target: object,  # the class or object whose attribute is set
+    attr: str,
+    settings: dict,  # name -> the attribute's value for that side
+    repeats: int,
+) -> tuple[dict, bool]:
+    """Cached greedy generation of `new_tokens` by `model`, timed side by side with `target.attr`
+    set to each value of `settings` (name -> value): the times by name, and whether every setting
+    gave the same tokens."""
     out = {}
 
-    def generate(kernel: str, min_weight: int | None) -> Callable[[], None]:
+    def generate(name: str, value: object) -> Callable[[], None]:
         def run():
-            with mock.patch.object(Linear, "onednn_min_weight", min_weight):
-                with torch.inference_mode():
-                    out[kernel] = model.generate(prompt, new_tokens, temperature=0)
+            with mock.patch.object(target, attr, value), torch.inference_mode():
+                out[name] = model.generate(prompt, new_tokens, temperature=0)
 
         return run
 
-    t = time_interleaved(
-        {"onednn": generate("onednn", threshold), "mkl": generate("mkl", None)}, repeats
+    t = time_interleaved({name: generate(name, v) for name, v in settings.items()}, repeats)
+    first = next(iter(out.values()))
+    return t, all(torch.equal(first, o) for o in out.values())
+
+
+def decoding_kernel(quick: bool = False, repeats: int = 5, new_tokens: int = 32) -> dict:
+    """Cached greedy generation with SmolLM2's shape (random weights): chapter 3's `Linear`
+    choosing oneDNN for the large weights against `F.linear` (MKL) for all; the same tokens."""
+    model = _smollm2_shaped(quick)
+    prompt = torch.randint(0, model.config.vocab_size, (1, 16))
+    # quick: every weight takes oneDNN, so that both kernels run on the tiny model
+    threshold = 0 if quick else Linear.onednn_min_weight
+    kernels = {"onednn": threshold, "mkl": None}
+    t, same = _generations_side_by_side(
+        model, prompt, new_tokens, Linear, "onednn_min_weight", kernels, repeats
     )
     big = sum(
         m.weight.numel() >= (threshold or 0) for m in model.modules() if isinstance(m, Linear)
@@ -1363,7 +1394,7 @@ def decoding_kernel(quick: bool = False, repeats: int = 5, new_tokens: int = 32)
         t["mkl"],
         ours_label=f"Linear (oneDNN for {big} weights)",
         reference_label="F.linear (MKL)",
-        same_tokens=torch.equal(out["onednn"], out["mkl"]),
+        same_tokens=same,
         new_tokens=new_tokens,
     )
 
@@ -1372,29 +1403,20 @@ def decoding_fused_qkv(quick: bool = False, repeats: int = 5) -> list[dict]:
     """Cached greedy generation with chapter 3's `fused_qkv` (the default of `GPT.generate`) against
     `MultiHeadAttention.fuse_qkv = False`, for chapter 8's GPT at the Shakespeare size (256 tokens)
     and SmolLM2's shape with random weights (32 tokens): two rows, the same tokens on both sides."""
-    tiny = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4)
-    gpt = GPTConfig.gpt2(**tiny, max_seq_len=128) if quick else gpt_config()
-    llama = dict(tiny, n_kv_heads=2) if quick else SMOLLM2_SHAPE
-    cases = (
-        ("chapter 8 GPT", gpt, 16 if quick else 256),
-        ("SmolLM2 shape", GPTConfig.llama(**llama, max_seq_len=128), 8 if quick else 32),
-    )
+    tiny_gpt = dict(vocab_size=256, d_model=32, n_layers=2, n_heads=4, max_seq_len=128)
+    gpt = GPTConfig.gpt2(**tiny_gpt) if quick else gpt_config()
     rows = []
-    for name, config, new_tokens in cases:
-        torch.manual_seed(0)
-        model = GPT(config).eval()
-        prompt = torch.randint(0, config.vocab_size, (1, 16))
-        out = {}
-
-        def generate(fuse: bool, model=model, prompt=prompt, n=new_tokens) -> Callable[[], None]:
-            def run():
-                with mock.patch.object(MultiHeadAttention, "fuse_qkv", fuse):
-                    with torch.inference_mode():
-                        out[fuse] = model.generate(prompt, n, temperature=0)
-
-            return run
-
-        t = time_interleaved({"fused": generate(True), "separate": generate(False)}, repeats)
+    for name, build, new_tokens in (
+        ("chapter 8 GPT", lambda: GPT(gpt), 16 if quick else 256),
+        ("SmolLM2 shape", lambda: _smollm2_shaped(quick), 8 if quick else 32),
+    ):
+        torch.manual_seed(0)  # each model, then its prompt, from seed 0
+        model = build().eval()
+        prompt = torch.randint(0, model.config.vocab_size, (1, 16))
+        t, same = _generations_side_by_side(
+            model, prompt, new_tokens, MultiHeadAttention, "fuse_qkv",
+            {"fused": True, "separate": False}, repeats,
+        )
         rows.append(
             compare(
                 f"fused_qkv, {name}, {new_tokens} tokens",
@@ -1402,7 +1424,7 @@ def decoding_fused_qkv(quick: bool = False, repeats: int = 5) -> list[dict]:
                 t["separate"],
                 ours_label="one W_qkv copy (fused_qkv)",
                 reference_label="W_q, W_k, W_v",
-                same_tokens=torch.equal(out[True], out[False]),
+                same_tokens=same,
                 new_tokens=new_tokens,
             )
         )
@@ -1928,22 +1950,28 @@ def profile_table(
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "mkldnn::_linear_pointwise")
 
 
-def profile_summary(fn: Callable[[], object]) -> dict:
-    """Time of one call of `fn` under the profiler, the share of it spent in matrix products, and
-    the number of operator calls."""
+def profile_summary(fn: Callable[[], object], steps: int = 1) -> dict:
+    """Per call of `fn`, averaged over `steps` calls under the profiler (after one untimed call):
+    its time, the time and share spent in matrix products, the number of operator calls, and the
+    self time of each operator (`by_op`, seconds)."""
     from torch.profiler import ProfilerActivity, profile
 
     fn()
     with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as prof:
-        fn()
-    events = prof.key_averages()
-    total = sum(e.self_cpu_time_total for e in events)
-    matmul = sum(e.self_cpu_time_total for e in events if e.key in MATMUL_OPS)
+        for _ in range(steps):
+            fn()
+    by_op = {e.key: e.self_cpu_time_total / 1e6 / steps for e in prof.key_averages()}
+    total = sum(by_op.values())
+    matmul = sum(s for op, s in by_op.items() if op in MATMUL_OPS)
     return dict(
-        self_cpu_s=total / 1e6,
-        matmul_s=matmul / 1e6,
+        self_cpu_s=total,
+        matmul_s=matmul,
         matmul_share=matmul / total,
-        op_calls=sum(e.count for e in events if e.key.startswith(("aten::", "mkldnn::"))),
+        op_calls=sum(
+            e.count for e in prof.key_averages() if e.key.startswith(("aten::", "mkldnn::"))
+        )
+        / steps,
+        by_op=by_op,
     )
 
 # %% ../nbs/appendix/01_performance.ipynb #c267f1de
