@@ -58,8 +58,9 @@ __all__ = ['SHAKESPEARE_GPT', 'SMOLLM2_PROMPT', 'NF4_AS_BITSANDBYTES', 'SMOLLM2_
            'bench_tokenizer', 'peft_target_names', 'tiny_llama_pair', 'lora_step', 'lora_step_memory',
            'bench_lora_step', 'load_bnb_nf4', 'tiny_bnb_llama', 'bnb_nf4_match', 'with_bnb_codes', 'bench_qlora_step',
            'bench_batch_generation', 'bench_multi30k', 'decoding_projections', 'decoding_kernel', 'decoding_fused_qkv',
-           'training_kernel', 'bench_compile', 'bench_techniques', 'run_benchmarks', 'results_table', 'plot_ratios',
-           'profile_table', 'profile_summary', 'lora_memory_gap', 'tnb_bench']
+           'training_kernel', 'gpt_training_choices', 'product_kernels', 'bench_compile', 'bench_techniques',
+           'run_benchmarks', 'results_table', 'plot_ratios', 'profile_table', 'profile_summary', 'lora_memory_gap',
+           'tnb_bench']
 
 # %% ../nbs/appendix/01_performance.ipynb #a90da303
 def _version(package: str) -> str | None:
@@ -1466,6 +1467,103 @@ def training_kernel(quick: bool = False, repeats: int = 5) -> dict:
     )
 
 
+def gpt_training_choices(quick: bool = False, repeats: int = 5) -> list[dict]:
+    """The MFU's GPT training step (`gpt_train_step`) with each of chapter 3's training-time choices
+    against the step without it, the other choice left at its default: `Linear`'s kernel choice by
+    the input's rows too (oneDNN for batches of many rows) against the weight's size alone, and the
+    stacked query/key/value product against three; each row with the first losses' difference."""
+    tiny = dict(d_model=32, n_layers=1, n_heads=2, max_seq_len=32)
+    config, B, T = (gpt_config(**tiny), 2, 16) if quick else (gpt_config(), 8, 256)
+    # quick: every weight takes oneDNN, so that both kernels run on the tiny model
+    min_rows = 1 if quick else Linear.onednn_min_rows
+    rows = []
+    for name, target, attr, settings, labels in (
+        (
+            "training kernel, GPT step",
+            Linear,
+            "onednn_min_rows",
+            {"ours": min_rows, "reference": None},
+            ("oneDNN for many rows", "oneDNN large W only"),
+        ),
+        (
+            "stacked QKV, GPT training step",
+            MultiHeadAttention,
+            "fuse_qkv",
+            {"ours": True, "reference": False},
+            ("stacked W_qkv", "W_q, W_k, W_v"),
+        ),
+    ):
+        steps, losses = {}, {}
+        for side, value in settings.items():
+            _, step = gpt_train_step(config, B, T)  # the same weights and batch on both sides
+
+            def run(step=step, side=side, value=value):
+                with mock.patch.object(target, attr, value):
+                    loss = step()
+                losses.setdefault(side, loss)
+
+            steps[side] = run
+        t = time_interleaved(steps, repeats, warmup=1)
+        rows.append(
+            compare(
+                name,
+                t["ours"],
+                t["reference"],
+                ours_label=labels[0],
+                reference_label=labels[1],
+                first_loss_diff=abs(losses["ours"] - losses["reference"]),
+            )
+        )
+    return rows
+
+
+def product_kernels(quick: bool = False, repeats: int = 5) -> list[dict]:
+    """Training products that chapter 3's rules for many rows and for narrowing weights decide, in
+    isolation, oneDNN against torch's product (MKL): mid-sized weights' forward products with many
+    rows (the MFU's GPT's W_o, the translation model's 256 x 256 projections), which the rules send
+    to oneDNN, a small one (the Shakespeare model's 128 x 128), which they leave to MKL, and the
+    weight gradient G^T X of the feed-forward network's second projection, which they send to
+    oneDNN. Each timed call multiplies 8 sets of operands, so that they come from memory."""
+    if _ONEDNN_LINEAR is None:
+        return []
+    cases = [  # name, rows, in_features, out_features, product
+        ("x W^T, 2048 rows, 384 -> 384", 2048, 384, 384, "forward"),
+        ("x W^T, 3072 rows, 256 -> 256", 3072, 256, 256, "forward"),
+        ("x W^T, 768 rows, 128 -> 128", 768, 128, 128, "forward"),
+        ("G^T X, 2048 rows, 1536 -> 384", 2048, 1536, 384, "weight gradient"),
+    ]
+    g, rows = torch.Generator().manual_seed(0), []
+    for name, M, K, N, product in cases:
+        if quick:
+            name, M, K, N = f"{name} (quick: {M // 8} rows)", M // 8, K // 8, N // 8
+        xs = [torch.randn(M, K, generator=g) for _ in range(8)]
+        if product == "forward":
+            ws = [torch.randn(N, K, generator=g) for _ in range(8)]
+            onednn = lambda x, w: _ONEDNN_LINEAR(x, w, None, "none", [], "")
+            fns = {"onednn": (onednn, xs, ws), "mkl": (F.linear, xs, ws)}
+        else:  # the weight's gradient from the output's gradient G and the input X
+            gs = [torch.randn(M, N, generator=g) for _ in range(8)]
+            onednn = lambda g_, x: _ONEDNN_LINEAR(g_.t(), x.t(), None, "none", [], "")
+            fns = {"onednn": (onednn, gs, xs), "mkl": (lambda g_, x: g_.t() @ x, gs, xs)}
+        calls = {
+            k: lambda f=f, a=a, b=b: [f(*ab) for ab in zip(a, b)] for k, (f, a, b) in fns.items()
+        }
+        with torch.inference_mode():
+            ours, ref = (calls[k]()[0] for k in ("onednn", "mkl"))
+            t = time_interleaved(calls, repeats, warmup=1)
+        rows.append(
+            compare(
+                name,
+                t["onednn"],
+                t["mkl"],
+                ours_label="oneDNN",
+                reference_label="torch (MKL)",
+                rel_err=((ours - ref).norm() / ref.norm()).item(),
+            )
+        )
+    return rows
+
+
 def bench_compile(quick: bool = False, repeats: int = 5) -> list[dict]:
     """`torch.compile` as an option for chapter 8's GPT at the Shakespeare size: cached greedy
     generation (prefill and decoding steps) and a training step, compiled against eager; each row
@@ -1594,6 +1692,8 @@ def bench_techniques(quick: bool = False, repeats: int = 5) -> list[dict]:
     rows.append(decoding_kernel(quick, repeats))
     rows += decoding_fused_qkv(quick, repeats)  # chapter 3's fused_qkv in generation
     rows.append(training_kernel(quick, repeats))
+    rows += gpt_training_choices(quick, repeats)  # chapter 3's choices in the MFU's step
+    rows += product_kernels(quick, repeats)  # and the products they choose for, alone
     # inference_mode against no_grad, cached greedy generation of chapter 8's GPT
     config = (
         gpt_config(d_model=32, n_layers=1, n_heads=2, max_seq_len=64) if quick else gpt_config()

@@ -117,11 +117,17 @@ _ONEDNN_LINEAR = _onednn_linear()
 
 def _onednn_applies(x: Tensor, weight: Tensor) -> bool:
     """Whether `Linear`'s choice sends x W^T to oneDNN: a weight of at least
-    `Linear.onednn_min_weight` entries, float32 on the CPU, outside autocast and torch.compile."""
-    min_weight = Linear.onednn_min_weight
+    `Linear.onednn_min_weight` entries, or of a quarter of that with an input of at least
+    `Linear.onednn_min_rows` rows, float32 on the CPU, outside autocast and torch.compile."""
+    min_weight, min_rows = Linear.onednn_min_weight, Linear.onednn_min_rows
+    rows = x.numel() // x.shape[-1] if x.dim() >= 1 and x.shape[-1] else 0
     return (
         min_weight is not None
-        and weight.numel() >= min_weight
+        and weight.numel() > 0  # an empty layer (a feed-forward network with d_ff=0): F.linear
+        and (
+            weight.numel() >= min_weight
+            or (min_rows is not None and rows >= min_rows and weight.numel() >= min_weight // 4)
+        )
         and _ONEDNN_LINEAR is not None
         and x.dtype == weight.dtype == torch.float32
         and x.device.type == weight.device.type == "cpu"
@@ -132,9 +138,19 @@ def _onednn_applies(x: Tensor, weight: Tensor) -> bool:
     )
 
 
+def _onednn_weight_grad(weight: Tensor) -> bool:
+    """Whether the weight's gradient G^T X goes to oneDNN too: a large weight that narrows its input
+    by 4 or more (the feed-forward network's second projection), where oneDNN measured faster than
+    torch's product; elsewhere torch's is the faster."""
+    out_features, in_features = weight.shape
+    min_weight = Linear.onednn_min_weight
+    large = min_weight is not None and weight.numel() >= min_weight
+    return large and in_features >= 4 * out_features
+
+
 class _OneDNNLinearFunction(torch.autograd.Function):
-    """x W^T + b by oneDNN, with its gradients: the input's by oneDNN too, the weight's and the
-    bias's by torch."""
+    """x W^T + b by oneDNN, with its gradients: the input's by oneDNN too, the weight's by oneDNN
+    or torch (`_onednn_weight_grad`), the bias's by torch."""
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -151,7 +167,11 @@ class _OneDNNLinearFunction(torch.autograd.Function):
             grad_x = _ONEDNN_LINEAR(grad, weight.t(), None, "none", [], "")
         rows = grad.reshape(-1, grad.shape[-1])
         if ctx.needs_input_grad[1]:
-            grad_w = rows.t() @ x.reshape(-1, x.shape[-1])
+            x_rows = x.reshape(-1, x.shape[-1])
+            if _onednn_weight_grad(weight):  # G^T X, as a linear layer of G^T whose weight is X^T
+                grad_w = _ONEDNN_LINEAR(rows.t(), x_rows.t(), None, "none", [], "")
+            else:
+                grad_w = rows.t() @ x_rows
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = rows.sum(0)
         return grad_x, grad_w, grad_b
@@ -168,10 +188,12 @@ def linear_product(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
 
 
 class Linear(nn.Linear):
-    """`nn.Linear` that multiplies large float32 CPU weights with oneDNN's kernel instead of the
-    BLAS (measured faster here for a decoding step's few rows, level in a training step)."""
+    """`nn.Linear` that multiplies float32 CPU inputs with oneDNN's kernel instead of the BLAS
+    where that measured faster here: large weights, and mid-sized ones with many rows (training)."""
 
     onednn_min_weight: int | None = 1 << 18  # entries (512 x 512); None: always F.linear
+    # rows (tokens) that send a quarter of that (256 x 256) to oneDNN too; None: the weight decides
+    onednn_min_rows: int | None = 256
 
     def forward(self, x: Tensor) -> Tensor:
         return linear_product(x, self.weight, self.bias)
@@ -235,6 +257,48 @@ class MultiHeadAttention(nn.Module):
             f"dropout={self.dropout}"
         )
 
+# %% ../nbs/foundations/03_multi_head_attention.ipynb #e5f6a7b8
+def _global_hooks() -> bool:
+    "Whether a hook is registered on every module's calls (forward or backward)."
+    m = nn.modules.module
+    names = ("forward_hooks", "forward_pre_hooks", "backward_hooks", "backward_pre_hooks")
+    return any(getattr(m, f"_global_{name}", None) for name in names)
+
+
+def _fusable(mha: MultiHeadAttention) -> bool:
+    """Whether W_q, W_k and W_v are plain linear layers, without hooks, with alike weights and
+    biases."""
+    Ws = (mha.W_q, mha.W_k, mha.W_v)
+    hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+    hooked = lambda W: any(getattr(W, name, None) for name in hooks)
+    return (
+        mha.fuse_qkv
+        and all(type(W) in PLAIN_LINEAR and not hooked(W) for W in Ws)
+        and len({(W.weight.dtype, W.weight.device, W.bias is None) for W in Ws}) == 1
+    )
+
+
+def _stacked_qkv(mha, query, key, value, cache) -> tuple | None:
+    """(weight, bias, output widths) of [W_q; W_k; W_v] where this call may project with one
+    product: self-attention without a cross cache, not traced by torch.compile (which fuses by
+    itself), and either without gradients `fused_qkv`'s copy, if the weights are unchanged since it
+    was made, or with gradients a stack made now, through which each parameter gets its own."""
+    if torch.compiler.is_compiling() or key is not query or value is not query:
+        return None
+    if cache is not None and cache.cross:
+        return None
+    if not torch.is_grad_enabled():
+        fused = mha._fused_qkv
+        if fused is None or _qkv_state(mha) != fused.made_from:
+            return None
+        return fused.weight, fused.bias, fused.sizes
+    if not _fusable(mha) or _global_hooks():
+        return None
+    Ws = (mha.W_q, mha.W_k, mha.W_v)
+    bias = None if Ws[0].bias is None else torch.cat([W.bias for W in Ws])
+    return torch.cat([W.weight for W in Ws]), bias, tuple(W.out_features for W in Ws)
+
+
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #d9d1a61d
 @patch
 def forward(
@@ -266,11 +330,10 @@ def forward(
     key = query if key is None else key
     value = key if value is None else value
     B, T_q, _ = query.shape
-    fused = self._fused_qkv  # see "One product for three projections"
-    if fused is not None and not _fused_applies(self, fused, query, key, value, cache):
-        fused = None
-    if fused is not None:  # self-attention without gradients: one product, split
-        q, k, v = linear_product(query, fused.weight, fused.bias).split(fused.sizes, dim=-1)
+    stacked = _stacked_qkv(self, query, key, value, cache)  # "One product for three projections"
+    if stacked is not None:  # self-attention: one product by [W_q; W_k; W_v], split
+        weight, bias, sizes = stacked
+        q, k, v = linear_product(query, weight, bias).split(sizes, dim=-1)
     else:
         q, k, v = self.W_q(query), None, None
     Q = self._split_heads(q, self.n_heads)  # (B, h, T_q, d_k)
@@ -367,43 +430,14 @@ def _qkv_state(mha: MultiHeadAttention) -> list:
     return [(id(p), p.data_ptr(), p._version) for p in _qkv_params(mha)]
 
 
-def _fusable(mha: MultiHeadAttention) -> bool:
-    """Whether W_q, W_k and W_v are plain linear layers, without hooks, with alike weights and
-    biases."""
-    Ws = (mha.W_q, mha.W_k, mha.W_v)
-    hooked = lambda W: W._forward_hooks or W._forward_pre_hooks
-    return (
-        mha.fuse_qkv
-        and all(type(W) in PLAIN_LINEAR and not hooked(W) for W in Ws)
-        and len({(W.weight.dtype, W.weight.device, W.bias is None) for W in Ws}) == 1
-    )
-
-
-def _fused_applies(mha, fused: _FusedQKV, query, key, value, cache) -> bool:
-    """Whether this call may use the stacked copy: self-attention, no gradients, no cross cache, not
-    traced by torch.compile (which fuses by itself), and the weights unchanged since the copy was
-    made."""
-    return (
-        not torch.compiler.is_compiling()
-        and key is query
-        and value is query
-        and not torch.is_grad_enabled()
-        and (cache is None or not cache.cross)
-        and _qkv_state(mha) == fused.made_from
-    )
-
-
 @contextmanager
 def fused_qkv(model: nn.Module):
     """Within the block, each `MultiHeadAttention` of `model` projects self-attention's queries,
-    keys and values with one product by a stacked copy [W_q; W_k; W_v] where that is the same
-    function (no gradients, unchanged weights, plain `Linear`s without hooks); dropped on exit."""
-    global_hooks = (
-        getattr(nn.modules.module, "_global_forward_hooks", None),
-        getattr(nn.modules.module, "_global_forward_pre_hooks", None),
-    )
+    keys and values without gradients with one product by a stacked copy [W_q; W_k; W_v] where
+    that is the same function (unchanged weights, plain `Linear`s without hooks); dropped on
+    exit."""
     layers = []
-    if not any(global_hooks):  # a hook on every module's calls must see the three projections
+    if not _global_hooks():  # a hook on every module's calls must see the three projections
         layers = [
             m
             for m in model.modules()
