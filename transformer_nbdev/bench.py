@@ -1432,6 +1432,33 @@ def decoding_fused_qkv(quick: bool = False, repeats: int = 5) -> list[dict]:
     return rows
 
 
+def _training_steps_side_by_side(
+    steps: dict,  # name -> a function doing one training step and returning its loss
+    target: object,  # the class or object whose attribute is set
+    attr: str,
+    settings: dict,  # name -> the attribute's value for that side
+    repeats: int,
+) -> tuple[dict, dict]:
+    """Training steps timed side by side, each with `target.attr` set to its side's value of
+    `settings`: the times by name, and each side's first loss (of its first step, made after
+    `torch.manual_seed(0)` so that dropout draws the same masks on both sides)."""
+    losses = {}
+
+    def side(name: str) -> Callable[[], None]:
+        def run():
+            with mock.patch.object(target, attr, settings[name]):
+                if name in losses:
+                    steps[name]()
+                else:
+                    torch.manual_seed(0)
+                    losses[name] = steps[name]()
+
+        return run
+
+    t = time_interleaved({name: side(name) for name in steps}, repeats, warmup=1)
+    return t, losses
+
+
 def training_kernel(quick: bool = False, repeats: int = 5) -> dict:
     """A training step of comparison 1's translation model (its batch of 96 sentences): chapter 3's
     `Linear` choosing oneDNN for the large weights against `F.linear` (MKL) for all; same
@@ -1443,20 +1470,10 @@ def training_kernel(quick: bool = False, repeats: int = 5) -> dict:
     models["mkl"].load_state_dict(models["onednn"].state_dict())
     batch = translation_batch(8 if quick else 96, 4 if quick else 20, 8 if quick else 30, vocab)
     threshold = 0 if quick else Linear.onednn_min_weight  # quick: both kernels on the tiny model
-    steps, losses = {}, {}
-    for kernel, min_weight in (("onednn", threshold), ("mkl", None)):
-        step = make_train_step(models[kernel], *batch)
-
-        def run(step=step, kernel=kernel, min_weight=min_weight):
-            with mock.patch.object(Linear, "onednn_min_weight", min_weight):
-                if kernel in losses:
-                    step()
-                else:  # the first step: the same dropout masks on both sides
-                    torch.manual_seed(0)
-                    losses[kernel] = step()
-
-        steps[kernel] = run
-    t = time_interleaved(steps, repeats, warmup=1)
+    steps = {k: make_train_step(models[k], *batch) for k in ("onednn", "mkl")}
+    t, losses = _training_steps_side_by_side(
+        steps, Linear, "onednn_min_weight", {"onednn": threshold, "mkl": None}, repeats
+    )
     return compare(
         "training kernel, Multi30k model step",
         t["onednn"],
@@ -1493,17 +1510,9 @@ def gpt_training_choices(quick: bool = False, repeats: int = 5) -> list[dict]:
             ("stacked W_qkv", "W_q, W_k, W_v"),
         ),
     ):
-        steps, losses = {}, {}
-        for side, value in settings.items():
-            _, step = gpt_train_step(config, B, T)  # the same weights and batch on both sides
-
-            def run(step=step, side=side, value=value):
-                with mock.patch.object(target, attr, value):
-                    loss = step()
-                losses.setdefault(side, loss)
-
-            steps[side] = run
-        t = time_interleaved(steps, repeats, warmup=1)
+        # the same weights and batch on both sides
+        steps = {side: gpt_train_step(config, B, T)[1] for side in settings}
+        t, losses = _training_steps_side_by_side(steps, target, attr, settings, repeats)
         rows.append(
             compare(
                 name,

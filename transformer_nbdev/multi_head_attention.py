@@ -208,7 +208,9 @@ class MultiHeadAttention(nn.Module):
     """Multi-head attention (Vaswani et al. 2017) with optional grouped-query attention, key/value
     cache and RoPE."""
 
-    fuse_qkv: bool = True  # whether `fused_qkv` may project with one [W_q; W_k; W_v] (False: never)
+    # whether self-attention may project with one stacked [W_q; W_k; W_v], in training and in
+    # `fused_qkv` (False: never)
+    fuse_qkv: bool = True
 
     def __init__(
         self,
@@ -278,6 +280,13 @@ def _fusable(mha: MultiHeadAttention) -> bool:
     )
 
 
+def _stack_qkv(mha: MultiHeadAttention) -> tuple[Tensor, Tensor | None, tuple[int, int, int]]:
+    "[W_q; W_k; W_v] and its bias (or None), stacked by `torch.cat`, and the three output widths."
+    Ws = (mha.W_q, mha.W_k, mha.W_v)
+    bias = None if Ws[0].bias is None else torch.cat([W.bias for W in Ws])
+    return torch.cat([W.weight for W in Ws]), bias, tuple(W.out_features for W in Ws)
+
+
 def _stacked_qkv(mha, query, key, value, cache) -> tuple | None:
     """(weight, bias, output widths) of [W_q; W_k; W_v] where this call may project with one
     product: self-attention without a cross cache, not traced by torch.compile (which fuses by
@@ -294,9 +303,7 @@ def _stacked_qkv(mha, query, key, value, cache) -> tuple | None:
         return fused.weight, fused.bias, fused.sizes
     if not _fusable(mha) or _global_hooks():
         return None
-    Ws = (mha.W_q, mha.W_k, mha.W_v)
-    bias = None if Ws[0].bias is None else torch.cat([W.bias for W in Ws])
-    return torch.cat([W.weight for W in Ws]), bias, tuple(W.out_features for W in Ws)
+    return _stack_qkv(mha)
 
 
 # %% ../nbs/foundations/03_multi_head_attention.ipynb #d9d1a61d
@@ -446,15 +453,7 @@ def fused_qkv(model: nn.Module):
     try:
         with torch.no_grad():
             for m in layers:
-                Ws = (m.W_q, m.W_k, m.W_v)
-                bias = None if m.W_q.bias is None else torch.cat([W.bias for W in Ws])
-                m._fused_qkv = _FusedQKV(
-                    torch.cat([W.weight for W in Ws]),
-                    bias,
-                    tuple(W.out_features for W in Ws),
-                    _qkv_state(m),
-                    _qkv_params(m),
-                )
+                m._fused_qkv = _FusedQKV(*_stack_qkv(m), _qkv_state(m), _qkv_params(m))
         yield model
     finally:
         for m in layers:
